@@ -1,0 +1,111 @@
+"""The organisation's projects as the app sees them: a short-lived list, and searches in it.
+
+Rate limits are low (10 requests a minute on the free plan), so the list is
+cached for a few seconds per process and updated with each project this process
+creates; the duplicate-name check then costs no extra API call on most creates.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable, Iterable
+
+from webapp.bria import BriaClient
+
+Project = dict[str, Any]
+#: How far the API's clock may differ from ours when matching "created since".
+CLOCK_SKEW = timedelta(minutes=2)
+
+
+def normalised_name(name: str | None) -> str:
+    return " ".join((name or "").split()).casefold()
+
+
+def created_at(project: Project) -> datetime | None:
+    """The project's creation time as an aware datetime, or None if unreadable."""
+    raw = project.get("created_at")
+    if not isinstance(raw, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def newest_first(projects: Iterable[Project]) -> list[Project]:
+    oldest = datetime.min.replace(tzinfo=timezone.utc)
+
+    def key(project: Project) -> tuple[datetime, int]:
+        project_id = project.get("id")
+        return (created_at(project) or oldest, project_id if isinstance(project_id, int) else 0)
+
+    return sorted(projects, key=key, reverse=True)
+
+
+def named(projects: Iterable[Project], name: str) -> list[Project]:
+    wanted = normalised_name(name)
+    return [p for p in projects if normalised_name(p.get("project_name")) == wanted]
+
+
+def matching(projects: Iterable[Project], query: str) -> list[Project]:
+    """Projects whose name contains every word of the query, in any case."""
+    words = normalised_name(query).split()
+    return [p for p in projects if all(w in normalised_name(p.get("project_name")) for w in words)]
+
+
+class ProjectCatalog:
+    """A per-process cache of `GET /tailored-gen/projects`, shared by all threads."""
+
+    def __init__(self, ttl_seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.ttl = ttl_seconds
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._projects: list[Project] | None = None
+        self._fetched_at = 0.0
+
+    def projects(self, client: BriaClient, fresh: bool = False) -> list[Project]:
+        """The organisation's projects, newest first; raises `BriaError` on failure."""
+        with self._lock:
+            if not fresh and self._projects is not None and self._age() < self.ttl:
+                return list(self._projects)
+        listed = newest_first(client.list_projects())
+        with self._lock:
+            self._projects = listed
+            self._fetched_at = self._clock()
+        return list(listed)
+
+    def remember(self, project: Project) -> None:
+        """Add a project this process just created, so the cached list stays true."""
+        with self._lock:
+            if self._projects is not None:
+                others = [p for p in self._projects if p.get("id") != project.get("id")]
+                self._projects = newest_first([project, *others])
+
+    def forget(self) -> None:
+        with self._lock:
+            self._projects = None
+
+    def _age(self) -> float:
+        return self._clock() - self._fetched_at
+
+
+def find_created_since(
+    projects: Iterable[Project], payload: dict[str, str], since: datetime, exclude_ids: set[int]
+) -> Project | None:
+    """The newest project like `payload` created at or after `since` (less clock skew).
+
+    Used after a create whose outcome is unknown: name, medium and type must all
+    match, and projects another submission already accounts for are skipped.
+    """
+    for project in newest_first(named(projects, payload["project_name"])):
+        moment = created_at(project)
+        if project.get("id") in exclude_ids or moment is None:
+            continue
+        if any(project.get(k) not in (None, payload[k]) for k in ("ip_medium", "ip_type")):
+            continue
+        if moment >= since - CLOCK_SKEW:
+            return project
+    return None

@@ -1,0 +1,244 @@
+"""Routes: read the form, call the client, choose the page. Rules live in `webapp.rules`."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timezone
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_wtf import FlaskForm
+from sqlalchemy import text
+from werkzeug.wrappers import Response
+from wtforms import PasswordField
+
+from webapp import rules, security
+from webapp.bria import BriaError, BriaNotFound
+from webapp.catalog import find_created_since, matching, named
+from webapp.forms import ProjectForm
+from webapp.ledger import CREATED, PENDING, SUBMISSION_ID, Submission, new_submission_id
+from webapp.messages import explain, status_for
+from webapp.services import services
+
+bp = Blueprint("main", __name__)
+
+Page = tuple[str, int] | Response
+#: How often a replayed submission looks again at one that is still under way.
+PENDING_POLL_SECONDS = 0.05
+
+
+def render_form(form: ProjectForm, status: int = 200, **context: Any) -> tuple[str, int]:
+    return render_template("form.html", form=form, rules=rules, **context), status
+
+
+def _fresh_submission(form: ProjectForm) -> ProjectForm:
+    """Give the form a new one-time id: the old one has been used or was unusable."""
+    form.submission_id.data = new_submission_id()
+    return form
+
+
+@bp.get("/")
+def new_project() -> Page:
+    return render_form(_fresh_submission(ProjectForm(formdata=None)))
+
+
+@bp.post("/")
+def create_project() -> Page:
+    form = ProjectForm()
+    if not form.validate():
+        if form.form_errors:
+            _fresh_submission(form)
+        return render_form(form, 400)
+    svc = services()
+    submission_id = form.submission_id.data
+    previous = svc.ledger.get(submission_id)
+    if previous is not None:
+        return _replay(previous, form)
+    payload = form.to_payload()
+    if request.form.get("allow_duplicate") != "yes":
+        warning = _duplicate_warning(form, payload["project_name"])
+        if warning is not None:
+            return warning
+    if not svc.ledger.claim(submission_id, payload["project_name"]):
+        return _replay(svc.ledger.get(submission_id), form)
+    attempted_at = datetime.now(timezone.utc)
+    try:
+        project = svc.client.create_project(payload)
+    except BriaError as error:
+        return _after_failure(form, submission_id, payload, error, attempted_at)
+    return _created(submission_id, project)
+
+
+def _duplicate_warning(form: ProjectForm, name: str) -> Page | None:
+    svc = services()
+    try:
+        same = named(svc.catalog.projects(svc.client), name)
+    except BriaError as error:
+        return render_form(form, 200, duplicate_check_failed=explain(error))
+    if same:
+        return render_form(form, 200, duplicates=same)
+    return None
+
+
+def _created(submission_id: str, project: dict[str, Any]) -> Response:
+    svc = services()
+    svc.ledger.record_created(submission_id, project)
+    svc.catalog.remember(project)
+    return _show_created(int(project["id"]))
+
+
+def _show_created(project_id: int) -> Response:
+    session["just_created"] = project_id
+    return redirect(url_for("main.project", project_id=project_id), 303)
+
+
+def _after_failure(
+    form: ProjectForm,
+    submission_id: str,
+    payload: dict[str, str],
+    error: BriaError,
+    attempted_at: datetime,
+) -> Page:
+    svc = services()
+    if error.outcome_unknown:
+        try:
+            listed = svc.catalog.projects(svc.client, fresh=True)
+        except BriaError:
+            listed = []
+        found = find_created_since(
+            listed, payload, attempted_at, svc.ledger.project_ids_created()
+        )
+        if found is not None:
+            return _created(submission_id, found)
+        message = explain(error)
+        svc.ledger.record_unknown(submission_id, message)
+        return render_form(_fresh_submission(form), status_for(error), notice=message, unknown=True)
+    message = explain(error)
+    svc.ledger.record_refused(submission_id, message)
+    return render_form(_fresh_submission(form), status_for(error), notice=message)
+
+
+def _replay(previous: Submission | None, form: ProjectForm) -> Page:
+    """A submission id came back: show what became of it, never call the API again."""
+    settled = _wait_until_settled(previous)
+    if settled is None:  # pragma: no cover - a claimed row is never deleted
+        abort(500)
+    if settled.state == CREATED and settled.project_id is not None:
+        return _show_created(settled.project_id)
+    if settled.state == PENDING:
+        return render_template("pending.html", submission=settled), 202
+    notice = f"This form was sent already. {settled.message or ''}".strip()
+    return render_form(_fresh_submission(form), 409, notice=notice)
+
+
+def _wait_until_settled(submission: Submission | None) -> Submission | None:
+    """Give a submission still under way (a double click) the API's time to finish."""
+    deadline = time.monotonic() + current_app.config["BRIA_API_TIMEOUT"] + 5
+    ledger = services().ledger
+    while submission is not None and submission.state == PENDING and time.monotonic() < deadline:
+        time.sleep(PENDING_POLL_SECONDS)
+        submission = ledger.get(submission.id)
+    return submission
+
+
+@bp.get("/submissions/<submission_id>")
+def submission(submission_id: str) -> Page:
+    if not SUBMISSION_ID.match(submission_id):
+        abort(404)
+    found = services().ledger.get(submission_id)
+    if found is None:
+        abort(404)
+    if found.state == CREATED and found.project_id is not None:
+        return redirect(url_for("main.project", project_id=found.project_id), 303)
+    return render_template("pending.html", submission=found), 200
+
+
+@bp.get("/projects")
+def projects() -> Page:
+    svc = services()
+    query = (request.args.get("q") or "").strip()[:100]
+    try:
+        listed = svc.catalog.projects(svc.client)
+    except BriaError as error:
+        return render_template("projects.html", projects=[], query=query, failure=explain(error),
+                               rules=rules), status_for(error)
+    shown = matching(listed, query) if query else listed
+    return render_template(
+        "projects.html", projects=shown, total=len(listed), query=query, rules=rules
+    ), 200
+
+
+@bp.get("/projects/<int:project_id>")
+def project(project_id: int) -> Page:
+    svc = services()
+    try:
+        found = svc.client.get_project(project_id)
+    except BriaNotFound:
+        return render_template("not_found.html", project_id=project_id), 404
+    except BriaError as error:
+        return render_template(
+            "error.html", title="The project could not be shown", message=explain(error)
+        ), status_for(error)
+    just_created = session.pop("just_created", None) == project_id
+    return render_template("project.html", project=found, just_created=just_created, rules=rules), 200
+
+
+@bp.get("/healthz")
+def healthz() -> tuple[dict[str, str], int]:
+    """For load balancers: answers without calling the API; checks the database."""
+    with services().ledger.engine.connect() as db:
+        db.execute(text("SELECT 1"))
+    return {"status": "ok", "mode": "sandbox" if services().sandbox else "live"}, 200
+
+
+class SignInForm(FlaskForm):
+    password = PasswordField("Access password")
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+def sign_in() -> Page:
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    target = _safe_next(request.args.get("next"))
+    if not app.config.get("ACCESS_PASSWORD_HASH") or security.signed_in(app):
+        return redirect(target)
+    form = SignInForm()
+    client = security.client_address(request)
+    ledger = services().ledger
+    if request.method == "POST":
+        if ledger.recent_sign_in_failures(client, security.SIGN_IN_WINDOW) >= security.SIGN_IN_ATTEMPTS:
+            form.password.errors = ["Too many attempts. Wait 15 minutes, then try again"]
+            return render_template("sign_in.html", form=form), 429
+        if form.validate() and security.password_matches(app, form.password.data or ""):
+            ledger.forget_sign_in_failures(client)
+            session.clear()
+            session["access"] = security.access_fingerprint(app.config["ACCESS_PASSWORD_HASH"])
+            session.permanent = True
+            return redirect(target)
+        ledger.record_sign_in_failure(client)
+        form.password.errors = ["The access password is not right"]
+        return render_template("sign_in.html", form=form), 401
+    return render_template("sign_in.html", form=form), 200
+
+
+@bp.post("/sign-out")
+def sign_out() -> Response:
+    session.clear()
+    return redirect(url_for("main.sign_in"), 303)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only follow `next` to a path on this site (not `//elsewhere` or a full URL)."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("main.new_project")
+
+
