@@ -41,7 +41,8 @@ def hidden_inputs(html: str) -> dict[str, str]:
 def field_errors(html: str) -> dict[str, str]:
     """{field id: message} for every error message next to a field."""
     found = re.findall(
-        r'<p class="error-message" id="([a-z_]+)-error"><span class="visually-hidden">Error:</span> (.*?)</p>',
+        r'<p class="error-message" id="([a-z_]+)-error">'
+        r'<span class="visually-hidden">Error:</span> (.*?)</p>',
         html,
     )
     return dict(found)

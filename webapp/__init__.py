@@ -22,7 +22,9 @@ ROOT = Path(__file__).resolve().parent.parent
 csrf = CSRFProtect()
 
 
-def create_app(test_config: dict[str, Any] | None = None, instance_path: str | None = None) -> Flask:
+def create_app(
+    test_config: dict[str, Any] | None = None, instance_path: str | None = None
+) -> Flask:
     """Build the app. Settings come from the environment unless `test_config` gives them."""
     if test_config is None:
         from dotenv import load_dotenv
@@ -30,7 +32,9 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
         load_dotenv(ROOT / ".env")
     app = Flask(
         __name__,
-        instance_path=instance_path or os.environ.get("WEBAPP_INSTANCE_PATH") or str(ROOT / "instance"),
+        instance_path=instance_path
+        or os.environ.get("WEBAPP_INSTANCE_PATH")
+        or str(ROOT / "instance"),
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
@@ -39,7 +43,9 @@ def create_app(test_config: dict[str, Any] | None = None, instance_path: str | N
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.config.update(FIXED_SETTINGS)
-    environ = {k: str(v) for k, v in (test_config or {}).items() if isinstance(v, (str, int, float))}
+    environ = {
+        k: str(v) for k, v in (test_config or {}).items() if isinstance(v, (str, int, float))
+    }
     app.config.update(settings_from_environment(instance, None if test_config is None else environ))
     app.config.update(test_config or {})
     logging.getLogger("webapp").setLevel(logging.INFO)

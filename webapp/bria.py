@@ -13,7 +13,8 @@ import logging
 import re
 import threading
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import requests
 from requests.adapters import BaseAdapter, HTTPAdapter
@@ -140,7 +141,7 @@ def message_from_body(response: requests.Response) -> str:
         title = _TITLE.search(body)
         text = title.group(1) if title else _TAG.sub(" ", body)
         text = _shorten(html.unescape(text))
-        return f"{fallback}: {text}" if text and text != fallback else fallback
+        return f"{fallback}: {text}" if text and text not in fallback else fallback
     return _shorten(body)
 
 
@@ -198,8 +199,10 @@ class BriaClient:
         if session is None:
             session = requests.Session()
             session.headers.update({"api_token": self._token, "Accept": "application/json"})
-            adapter = self._mount() if self._mount else HTTPAdapter(
-                pool_connections=1, pool_maxsize=self._pool_size, max_retries=0
+            adapter = (
+                self._mount()
+                if self._mount
+                else HTTPAdapter(pool_connections=1, pool_maxsize=self._pool_size, max_retries=0)
             )
             session.mount("https://", adapter)
             session.mount("http://", adapter)
@@ -240,7 +243,9 @@ class BriaClient:
         data = self._json(response)
         if not isinstance(data, dict) or "id" not in data:
             raise BriaBadResponse(
-                "The API's answer has no project in it", response.status_code, request_id_of(response)
+                "The API's answer has no project in it",
+                response.status_code,
+                request_id_of(response),
             )
         return data
 
@@ -260,8 +265,10 @@ class BriaClient:
                     time.sleep(CONNECT_RETRY_PAUSE_SECONDS)
                     continue
                 raise failure from None
-            request_id = request_id_of(response) if response.status_code >= 400 else (
-                response.headers.get("x-request-id")
+            request_id = (
+                request_id_of(response)
+                if response.status_code >= 400
+                else (response.headers.get("x-request-id"))
             )
             self._log(method, path, str(response.status_code), started, request_id)
             if response.status_code >= 300:

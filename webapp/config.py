@@ -9,8 +9,9 @@ from __future__ import annotations
 import os
 import secrets
 import time
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 DEFAULT_BASE_URL = "https://engine.prod.bria-api.com/v1"
 SANDBOX_BASE_URL = "https://sandbox.bria.invalid/v1"

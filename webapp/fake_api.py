@@ -8,13 +8,15 @@ Each answer can be scripted: a status and body, a delay, or a dropped connection
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from typing import Any
 
 PROJECTS_PATH = "/v1/tailored-gen/projects"
 
@@ -63,7 +65,7 @@ class FakeBria:
                 "ip_type": "other",
                 "training_version": None,
                 "status": "active",
-                "created_at": datetime.now(timezone.utc).isoformat().replace("+00:00", "Z"),
+                "created_at": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
                 **fields,
             }
             self.projects.append(project)
@@ -76,6 +78,12 @@ class FakeBria:
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
+
+    def setup(self) -> None:
+        super().setup()
+        # Headers and body go out in two writes: without this, Nagle's algorithm
+        # and the client's delayed ACK add 40 ms to answers on a reused connection.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: the tests read `received`, not stderr."""
@@ -157,7 +165,9 @@ class FakeBriaServer:
     def __init__(self, fake: FakeBria | None = None, port: int = 0) -> None:
         self.fake = fake or FakeBria()
         self._server = _Server(self.fake, port)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     @property
     def base_url(self) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import UTC
 from typing import Any
 
 from flask import Flask
@@ -16,7 +16,7 @@ def readable_time(project: dict[str, Any]) -> str:
     moment = created_at(project)
     if moment is None:
         return str(project.get("created_at") or "Not given")
-    moment = moment.astimezone(timezone.utc)
+    moment = moment.astimezone(UTC)
     return f"{moment.day} {moment:%B %Y} at {moment:%H:%M} UTC"
 
 

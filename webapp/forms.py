@@ -57,7 +57,7 @@ class ProjectForm(FlaskForm):
     ip_description = StringField(LABELS["ip_description"], filters=[_strip])
     training_version = RadioField(
         LABELS["training_version"],
-        choices=_choices([""] + list(rules.TRAINING_VERSIONS_BY_VALUE)),
+        choices=_choices(["", *rules.TRAINING_VERSIONS_BY_VALUE]),
         validate_choice=False,
         filters=[_strip],
         default="",
@@ -147,7 +147,9 @@ class ProjectForm(FlaskForm):
     def _check_training_version(self) -> None:
         value = self.training_version.data or ""
         if value and value not in rules.TRAINING_VERSIONS_BY_VALUE:
-            self._fail("training_version", "Select a training version from the list, or decide later")
+            self._fail(
+                "training_version", "Select a training version from the list, or decide later"
+            )
 
     @property
     def chosen_type(self) -> rules.IPType | None:

@@ -12,7 +12,7 @@ import json
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -69,7 +69,7 @@ def new_submission_id() -> str:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -128,14 +128,16 @@ class Ledger:
 
     def get(self, submission_id: str) -> Submission | None:
         with self.engine.connect() as db:
-            row = db.execute(
-                select(submissions).where(submissions.c.id == submission_id)
-            ).mappings().first()
+            row = (
+                db.execute(select(submissions).where(submissions.c.id == submission_id))
+                .mappings()
+                .first()
+            )
         if row is None:
             return None
         claimed_at = row["claimed_at"]
         if claimed_at.tzinfo is None:  # SQLite hands back naive datetimes
-            claimed_at = claimed_at.replace(tzinfo=timezone.utc)
+            claimed_at = claimed_at.replace(tzinfo=UTC)
         return Submission(
             id=row["id"],
             state=row["state"],

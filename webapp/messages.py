@@ -18,8 +18,7 @@ from webapp.bria import (
 )
 
 LOOK_BEFORE_RETRYING = (
-    "The project may have been created. Look for it in the list of projects "
-    "before you try again."
+    "The project may have been created. Look for it in the list of projects before you try again."
 )
 
 
@@ -30,7 +29,9 @@ def _reason(error: BriaError) -> str:
 def explain(error: BriaError) -> str:
     """One or two sentences for the person who filled in the form."""
     if isinstance(error, BriaBadRequest):
-        return f"Bria did not accept the project: {_reason(error)}. Check your answers and try again."
+        return (
+            f"Bria did not accept the project: {_reason(error)}. Check your answers and try again."
+        )
     if isinstance(error, BriaUnauthorized):
         return (
             "This app's access to Bria was refused: its API token is not valid. "

@@ -12,7 +12,7 @@ import json
 import sqlite3
 import threading
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -50,7 +50,7 @@ class SandboxStore:
         return db
 
     def create(self, fields: dict[str, Any]) -> dict[str, Any]:
-        now = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+        now = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
         project = {
             "project_name": fields["project_name"],
             **{name: fields.get(name) or "" for name in _TEXT_FIELDS},
@@ -96,8 +96,14 @@ class SandboxAdapter(BaseAdapter):
             body["request_id"] = request_id
         response = requests.Response()
         response.status_code = status
-        response.reason = {200: "OK", 201: "Created", 400: "Bad Request", 401: "Unauthorized",
-                           404: "Not Found", 405: "Method Not Allowed"}.get(status, "")
+        response.reason = {
+            200: "OK",
+            201: "Created",
+            400: "Bad Request",
+            401: "Unauthorized",
+            404: "Not Found",
+            405: "Method Not Allowed",
+        }.get(status, "")
         response._content = json.dumps(body).encode()
         response.headers = CaseInsensitiveDict(
             {"Content-Type": "application/json", "X-Request-Id": request_id}

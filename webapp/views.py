@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import (
@@ -70,7 +70,7 @@ def create_project() -> Page:
             return warning
     if not svc.ledger.claim(submission_id, payload["project_name"]):
         return _replay(svc.ledger.get(submission_id), form)
-    attempted_at = datetime.now(timezone.utc)
+    attempted_at = datetime.now(UTC)
     try:
         project = svc.client.create_project(payload)
     except BriaError as error:
@@ -114,9 +114,7 @@ def _after_failure(
             listed = svc.catalog.projects(svc.client, fresh=True)
         except BriaError:
             listed = []
-        found = find_created_since(
-            listed, payload, attempted_at, svc.ledger.project_ids_created()
-        )
+        found = find_created_since(listed, payload, attempted_at, svc.ledger.project_ids_created())
         if found is not None:
             return _created(submission_id, found)
         message = explain(error)
@@ -169,8 +167,9 @@ def projects() -> Page:
     try:
         listed = svc.catalog.projects(svc.client)
     except BriaError as error:
-        return render_template("projects.html", projects=[], query=query, failure=explain(error),
-                               rules=rules), status_for(error)
+        return render_template(
+            "projects.html", projects=[], query=query, failure=explain(error), rules=rules
+        ), status_for(error)
     shown = matching(listed, query) if query else listed
     return render_template(
         "projects.html", projects=shown, total=len(listed), query=query, rules=rules
@@ -189,7 +188,9 @@ def project(project_id: int) -> Page:
             "error.html", title="The project could not be shown", message=explain(error)
         ), status_for(error)
     just_created = session.pop("just_created", None) == project_id
-    return render_template("project.html", project=found, just_created=just_created, rules=rules), 200
+    return render_template(
+        "project.html", project=found, just_created=just_created, rules=rules
+    ), 200
 
 
 @bp.get("/healthz")
@@ -214,7 +215,10 @@ def sign_in() -> Page:
     client = security.client_address(request)
     ledger = services().ledger
     if request.method == "POST":
-        if ledger.recent_sign_in_failures(client, security.SIGN_IN_WINDOW) >= security.SIGN_IN_ATTEMPTS:
+        if (
+            ledger.recent_sign_in_failures(client, security.SIGN_IN_WINDOW)
+            >= security.SIGN_IN_ATTEMPTS
+        ):
             form.password.errors = ["Too many attempts. Wait 15 minutes, then try again"]
             return render_template("sign_in.html", form=form), 429
         if form.validate() and security.password_matches(app, form.password.data or ""):
@@ -240,5 +244,3 @@ def _safe_next(target: str | None) -> str:
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
     return url_for("main.new_project")
-
-
