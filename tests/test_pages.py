@@ -215,7 +215,11 @@ def test_with_an_access_password_every_page_asks_for_it(gated):
     )
     right = sign_in(gated, "open sesame")
     assert right.status_code == 302 and right.headers["Location"] == "/projects"
-    assert gated.get("/").status_code == 200
+    page = gated.get("/").get_data(as_text=True)
+    assert "Sign out" in page
+    signed_out = gated.post("/sign-out", data=hidden_inputs(page))
+    assert signed_out.status_code == 303
+    assert gated.get("/").status_code == 302
 
 
 def test_sign_in_attempts_are_limited(gated):

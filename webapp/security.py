@@ -81,6 +81,9 @@ def init_app(app: Flask) -> None:
 
     app.session_interface = SessionInterface()
     app.after_request(add_headers)
+    app.context_processor(
+        lambda: {"can_sign_out": bool(app.config["ACCESS_PASSWORD_HASH"]) and signed_in(app)}
+    )
 
     @app.before_request
     def require_access() -> Any:
