@@ -236,3 +236,22 @@ def test_sign_in_only_redirects_within_the_site(gated):
         "/sign-in?next=//evil.example/", data={**hidden_inputs(page), "password": "open sesame"}
     )
     assert response.headers["Location"] == "/"
+
+
+def test_going_back_and_sending_changed_answers_does_not_hide_them(live_client, fake_api):
+    page = live_client.get("/").get_data(as_text=True)
+    first = submit(live_client, page, **VALID)
+    assert first.status_code == 303
+
+    again = submit(live_client, page, **VALID)
+    assert again.status_code == 303 and again.headers["Location"] == first.headers["Location"]
+
+    changed = submit(live_client, page, **{**VALID, "project_name": "Another one"})
+    html = changed.get_data(as_text=True)
+    assert changed.status_code == 409
+    assert "This form already created a project" in html and 'href="/projects/1"' in html
+    assert input_value(html, "project_name") == "Another one"
+    assert hidden_inputs(html)["submission_id"] != hidden_inputs(page)["submission_id"]
+    assert len(fake_api.fake.posts()) == 1
+    assert submit(live_client, html, **{**VALID, "project_name": "Another one"}).status_code == 303
+    assert len(fake_api.fake.posts()) == 2

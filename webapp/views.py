@@ -23,7 +23,7 @@ from wtforms import PasswordField
 
 from webapp import rules, security
 from webapp.bria import BriaError, BriaNotFound
-from webapp.catalog import find_created_since, matching, named
+from webapp.catalog import find_created_since, matching, named, normalised_name
 from webapp.forms import ProjectForm
 from webapp.ledger import CREATED, PENDING, SUBMISSION_ID, Submission, new_submission_id
 from webapp.messages import explain, status_for
@@ -131,7 +131,10 @@ def _replay(previous: Submission | None, form: ProjectForm) -> Page:
     if settled is None:  # pragma: no cover - a claimed row is never deleted
         abort(500)
     if settled.state == CREATED and settled.project_id is not None:
-        return _show_created(settled.project_id)
+        if normalised_name(settled.project_name) == normalised_name(form.project_name.data):
+            return _show_created(settled.project_id)
+        # Back, edit, send again: the person wants another project, not the old one.
+        return render_form(_fresh_submission(form), 409, created_before=settled)
     if settled.state == PENDING:
         return render_template("pending.html", submission=settled), 202
     notice = f"This form was sent already. {settled.message or ''}".strip()
