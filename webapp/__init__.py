@@ -48,7 +48,7 @@ def create_app(
     }
     app.config.update(settings_from_environment(instance, None if test_config is None else environ))
     app.config.update(test_config or {})
-    logging.getLogger("webapp").setLevel(logging.INFO)
+    app.logger.setLevel(logging.INFO)  # "webapp": Flask gives it a stderr handler
 
     app.extensions["webapp"] = _services(app.config, instance)
     csrf.init_app(app)
