@@ -31,7 +31,8 @@ class Received:
 
 @dataclass
 class Scripted:
-    """One scripted answer. `create` first stores the project as the API would."""
+    """One scripted answer. `create` stores the project as the API would, before the
+    delay, the drop or the answer: the API made it, then failed to say so."""
 
     status: int = 200
     body: bytes | str | Any = b""
@@ -39,6 +40,7 @@ class Scripted:
     delay: float = 0.0
     drop: bool = False
     create: bool = False
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -49,6 +51,9 @@ class FakeBria:
     projects: list[dict[str, Any]] = field(default_factory=list)
     script: deque[Scripted] = field(default_factory=deque)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    #: Requests being answered right now, and the most there ever were at once.
+    in_flight: int = 0
+    peak_in_flight: int = 0
 
     def answer_next(self, *answers: Scripted) -> None:
         self.script.extend(answers)
@@ -105,11 +110,20 @@ class _Handler(BaseHTTPRequestHandler):
         with fake.lock:
             fake.received.append(Received(self.command, self.path, dict(self.headers), body))
             scripted = fake.script.popleft() if fake.script else None
+            fake.in_flight += 1
+            fake.peak_in_flight = max(fake.peak_in_flight, fake.in_flight)
+        try:
+            self._answer(fake, scripted, body)
+        finally:
+            with fake.lock:
+                fake.in_flight -= 1
+
+    def _answer(self, fake: FakeBria, scripted: Scripted | None, body: Any) -> None:
+        if scripted is not None and scripted.create and isinstance(body, dict):
+            fake.add_project(**body)
         delay = scripted.delay if scripted else fake.delay
         if delay:
             time.sleep(delay)
-        if scripted is not None and scripted.create and isinstance(body, dict):
-            fake.add_project(**body)
         if scripted is not None and scripted.drop:
             self.close_connection = True
             self.connection.shutdown(2)
@@ -118,7 +132,7 @@ class _Handler(BaseHTTPRequestHandler):
             payload = scripted.body
             if not isinstance(payload, (bytes, str)):
                 payload = json.dumps(payload)
-            self._send(scripted.status, payload, scripted.content_type)
+            self._send(scripted.status, payload, scripted.content_type, scripted.headers)
             return
         self._send(*self._default(fake, body))
 
@@ -140,14 +154,25 @@ class _Handler(BaseHTTPRequestHandler):
             return 404, json.dumps({"error": {"message": "Project not found"}}), "application/json"
         return 404, json.dumps({"error": {"message": "Not found"}}), "application/json"
 
-    def _send(self, status: int, payload: bytes | str, content_type: str) -> None:
+    def _send(
+        self,
+        status: int,
+        payload: bytes | str,
+        content_type: str,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         data = payload.encode() if isinstance(payload, str) else payload
         self.send_response(status)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         if data:
             self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        try:
+            self.end_headers()
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the client gave up waiting: a timeout test
 
 
 class _Server(ThreadingHTTPServer):

@@ -6,14 +6,12 @@ the `chromium` package's binary (installed by `make test` when missing).
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from tests.conftest import make_app
+from tests.live_server import LiveServer
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -27,24 +25,6 @@ CHROMIUM_ARGS = [
 ]
 
 
-class LiveServer:
-    """The app in sandbox mode, served by Werkzeug in a background thread."""
-
-    def __init__(self, instance: Path) -> None:
-        self.app = make_app(instance)
-        self._server = make_server("127.0.0.1", 0, self.app, threaded=True)
-        self.url = f"http://127.0.0.1:{self._server.server_port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
-
-    def projects(self) -> list[dict]:
-        return self.app.extensions["webapp"].client.list_projects()
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
@@ -53,7 +33,7 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """One server for the session: tests count projects by name, not in total."""
-    live = LiveServer(tmp_path_factory.mktemp("browser") / "instance")
+    live = LiveServer(make_app(tmp_path_factory.mktemp("browser") / "instance"))
     yield live
     live.stop()
 

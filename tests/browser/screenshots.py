@@ -7,14 +7,16 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, LiveServer
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.conftest import make_app
+from tests.live_server import LiveServer
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
-        server = LiveServer(Path(folder) / "instance")
+        server = LiveServer(make_app(Path(folder) / "instance"))
         try:
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

@@ -6,6 +6,9 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
+from tests.conftest import make_app
+from tests.live_server import LiveServer
+
 pytestmark = pytest.mark.browser
 
 AXE = Axe()
@@ -77,9 +80,7 @@ def test_the_project_list_and_search(page: Page, base_url: str):
 
 
 def test_the_empty_list(browser, tmp_path):
-    from tests.browser.conftest import LiveServer
-
-    empty = LiveServer(tmp_path / "empty")
+    empty = LiveServer(make_app(tmp_path / "empty"))
     try:
         page = browser.new_page()
         page.goto(empty.url + "/projects")

@@ -1,0 +1,120 @@
+"""A submission reaches the API once, whatever arrives; creates never wait for each other.
+
+These run the app on a real threaded HTTP server and the fake API on another, so that
+double clicks and simultaneous people are simultaneous requests, not a loop of calls.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+
+from tests.helpers import VALID, hidden_inputs
+from tests.live_server import LiveServer
+from webapp.fake_api import Scripted
+
+PEOPLE = 16
+
+
+@pytest.fixture
+def server(live_app) -> Iterator[LiveServer]:
+    live = LiveServer(live_app)
+    yield live
+    live.stop()
+
+
+def open_form(server: LiveServer) -> tuple[requests.Session, dict[str, str]]:
+    """A browser that has the form open: its cookie and the form's hidden tokens."""
+    browser = requests.Session()
+    page = browser.get(server.url + "/", timeout=10)
+    assert page.status_code == 200
+    return browser, hidden_inputs(page.text)
+
+
+def post(browser: requests.Session, server: LiveServer, data: dict[str, str]) -> requests.Response:
+    return browser.post(server.url + "/", data=data, allow_redirects=False, timeout=10)
+
+
+def same_browser(browser: requests.Session) -> requests.Session:
+    """A second connection with the first one's cookie, as a second click would send."""
+    twin = requests.Session()
+    twin.cookies.update(browser.cookies)
+    return twin
+
+
+def test_the_same_form_sent_many_times_creates_one_project(server, fake_api):
+    browser, tokens = open_form(server)
+    data = {**tokens, **VALID}
+
+    answers = [post(browser, server, data) for _ in range(5)]
+
+    assert [a.status_code for a in answers] == [303] * 5
+    assert {a.headers["Location"] for a in answers} == {"/projects/1"}
+    assert len(fake_api.fake.posts()) == 1
+    assert [p["project_name"] for p in fake_api.fake.projects] == ["Lora adventures"]
+
+
+def test_a_double_click_while_the_api_works_creates_one_project_and_shows_it_to_both(
+    server, fake_api
+):
+    browser, tokens = open_form(server)
+    data = {**tokens, **VALID}
+    assert browser.get(server.url + "/projects", timeout=10).status_code == 200  # cache the list
+    fake_api.fake.delay = 0.5
+    clicks = [browser, same_browser(browser)]
+    start = threading.Barrier(len(clicks))
+
+    def click(session: requests.Session) -> requests.Response:
+        start.wait()
+        return post(session, server, data)
+
+    with ThreadPoolExecutor(len(clicks)) as pool:
+        answers = list(pool.map(click, clicks))
+
+    assert [a.status_code for a in answers] == [303, 303]
+    assert {a.headers["Location"] for a in answers} == {"/projects/1"}
+    assert len(fake_api.fake.posts()) == 1
+
+
+def test_a_refused_submission_sent_again_is_not_sent_to_the_api_again(server, fake_api):
+    browser, tokens = open_form(server)
+    data = {**tokens, **VALID, "ip_name": "Lora"}
+
+    browser.get(server.url + "/projects", timeout=10)
+    fake_api.fake.answer_next(Scripted(400, {"error": {"message": "Name taken"}}))
+
+    first = post(browser, server, data)
+    again = post(browser, server, data)
+
+    assert first.status_code == 400 and "Name taken" in first.text
+    assert again.status_code == 409 and "This form was sent already." in again.text
+    assert "Name taken" in again.text
+    assert len(fake_api.fake.posts()) == 1
+    # The form that came back carries a fresh id, so the person can send it once more.
+    assert hidden_inputs(again.text)["submission_id"] != tokens["submission_id"]
+
+
+def test_sixteen_people_creating_at_once_are_at_the_api_at_the_same_time(server, fake_api):
+    people = [open_form(server) for _ in range(PEOPLE)]
+    people[0][0].get(server.url + "/projects", timeout=10)  # the duplicate check's list, cached
+    fake_api.fake.delay = 0.3
+    fake_api.fake.peak_in_flight = 0
+    start = threading.Barrier(PEOPLE)
+
+    def create(index: int) -> requests.Response:
+        browser, tokens = people[index]
+        start.wait()
+        return post(browser, server, {**tokens, **VALID, "project_name": f"Person {index}"})
+
+    with ThreadPoolExecutor(PEOPLE) as pool:
+        answers = list(pool.map(create, range(PEOPLE)))
+
+    assert [a.status_code for a in answers] == [303] * PEOPLE
+    assert len({a.headers["Location"] for a in answers}) == PEOPLE
+    assert len(fake_api.fake.posts()) == PEOPLE
+    # No lock is held while the API works: every create was waiting on it at once.
+    assert fake_api.fake.peak_in_flight == PEOPLE
