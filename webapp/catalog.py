@@ -58,25 +58,40 @@ def matching(projects: Iterable[Project], query: str) -> list[Project]:
 
 
 class ProjectCatalog:
-    """A per-process cache of `GET /tailored-gen/projects`, shared by all threads."""
+    """A per-process cache of `GET /tailored-gen/projects`, shared by all threads.
+
+    Threads that miss the cache together share one call (single flight): sixteen
+    people creating at once after the cache expired cost the API one list, not sixteen.
+    """
 
     def __init__(self, ttl_seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
         self.ttl = ttl_seconds
         self._clock = clock
         self._lock = threading.Lock()
+        self._refreshing = threading.Lock()
         self._projects: list[Project] | None = None
-        self._fetched_at = 0.0
+        self._fetched_at = float("-inf")
 
     def projects(self, client: BriaClient, fresh: bool = False) -> list[Project]:
-        """The organisation's projects, newest first; raises `BriaError` on failure."""
+        """The organisation's projects, newest first; raises `BriaError` on failure.
+
+        `fresh` asks for a list read after this call began (to find a project whose
+        create may have happened); otherwise one up to `ttl` seconds old will do.
+        """
+        asked_at = self._clock()
         with self._lock:
-            if not fresh and self._projects is not None and self._age() < self.ttl:
-                return list(self._projects)
-        listed = newest_first(client.list_projects())
-        with self._lock:
-            self._projects = listed
-            self._fetched_at = self._clock()
-        return list(listed)
+            if self._usable(asked_at, fresh):
+                return list(self._projects or [])
+        with self._refreshing:
+            with self._lock:
+                if self._usable(asked_at, fresh):  # another thread read it meanwhile
+                    return list(self._projects or [])
+            started = self._clock()
+            listed = newest_first(client.list_projects())
+            with self._lock:
+                self._projects = listed
+                self._fetched_at = started
+            return list(listed)
 
     def remember(self, project: Project) -> None:
         """Add a project this process just created, so the cached list stays true."""
@@ -88,9 +103,14 @@ class ProjectCatalog:
     def forget(self) -> None:
         with self._lock:
             self._projects = None
+            self._fetched_at = float("-inf")
 
-    def _age(self) -> float:
-        return self._clock() - self._fetched_at
+    def _usable(self, asked_at: float, fresh: bool) -> bool:
+        if self._projects is None:
+            return False
+        if self._fetched_at >= asked_at:
+            return True
+        return not fresh and self._clock() - self._fetched_at < self.ttl
 
 
 def find_created_since(
