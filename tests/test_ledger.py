@@ -53,3 +53,17 @@ def test_the_ledger_lives_in_a_file_that_outlasts_the_process_objects(tmp_path):
     sid = new_submission_id()
     make_ledger(tmp_path).claim(sid, "Name")
     assert make_ledger(tmp_path).get(sid).state == PENDING
+
+
+def test_workers_starting_together_on_a_new_database_all_start(tmp_path):
+    """gunicorn starts its workers at once; each makes the tables if they are missing."""
+    url = f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
+    start = threading.Barrier(8)
+
+    def boot(_):
+        start.wait()
+        return Ledger(make_engine(url))
+
+    with ThreadPoolExecutor(8) as pool:
+        ledgers = list(pool.map(boot, range(8)))
+    assert ledgers[0].claim(new_submission_id(), "Name")

@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    bindparam,
     create_engine,
     event,
     func,
@@ -32,6 +33,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.schema import CreateIndex, CreateTable
 
 PENDING = "pending"
 CREATED = "created"
@@ -62,6 +64,22 @@ sign_in_failures = Table(
     Column("client", String(100), nullable=False, index=True),
     Column("failed_at", DateTime(timezone=True), nullable=False),
 )
+
+
+# Statements built once: building them on every call cost more than running them.
+_CLAIM = insert(submissions)
+_GET = select(submissions).where(submissions.c.id == bindparam("submission_id"))
+_SETTLE = update(submissions).where(submissions.c.id == bindparam("submission_id"))
+
+
+def _create_tables(engine: Engine) -> None:
+    """Create what is missing, safely when several workers start on a new database at once:
+    `create_all` checks, then creates, and loses that race ("table already exists")."""
+    with engine.begin() as db:
+        for table in metadata.sorted_tables:
+            db.execute(CreateTable(table, if_not_exists=True))
+            for index in table.indexes:
+                db.execute(CreateIndex(index, if_not_exists=True))
 
 
 def new_submission_id() -> str:
@@ -108,19 +126,20 @@ def make_engine(database_url: str) -> Engine:
 class Ledger:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        metadata.create_all(engine)
+        _create_tables(engine)
 
     def claim(self, submission_id: str, project_name: str) -> bool:
         """Take the id for one API call; False when it was taken before."""
         try:
             with self.engine.begin() as db:
                 db.execute(
-                    insert(submissions).values(
-                        id=submission_id,
-                        state=PENDING,
-                        project_name=project_name[:200],
-                        claimed_at=_now(),
-                    )
+                    _CLAIM,
+                    {
+                        "id": submission_id,
+                        "state": PENDING,
+                        "project_name": project_name[:200],
+                        "claimed_at": _now(),
+                    },
                 )
         except IntegrityError:
             return False
@@ -128,11 +147,7 @@ class Ledger:
 
     def get(self, submission_id: str) -> Submission | None:
         with self.engine.connect() as db:
-            row = (
-                db.execute(select(submissions).where(submissions.c.id == submission_id))
-                .mappings()
-                .first()
-            )
+            row = db.execute(_GET, {"submission_id": submission_id}).mappings().first()
         if row is None:
             return None
         claimed_at = row["claimed_at"]
@@ -162,9 +177,8 @@ class Ledger:
     def _settle(self, submission_id: str, state: str, **values: Any) -> None:
         with self.engine.begin() as db:
             db.execute(
-                update(submissions)
-                .where(submissions.c.id == submission_id)
-                .values(state=state, settled_at=_now(), **values)
+                _SETTLE,
+                {"submission_id": submission_id, "state": state, "settled_at": _now(), **values},
             )
 
     def project_ids_created(self) -> set[int]:
