@@ -74,6 +74,12 @@ def test_a_created_project_is_added_to_the_cached_list_without_a_call():
     catalog.projects(client)
     catalog.remember({"id": 9, "project_name": "New", "created_at": "2026-01-01T00:00:00Z"})
     assert [p["id"] for p in catalog.projects(client)] == [9, 1]
+    catalog.remember({"id": 1, "project_name": "One", "status": "found again"})
+    assert [(p["id"], p.get("status")) for p in catalog.projects(client)] == [
+        (1, "found again"),
+        (9, None),
+    ]
+    assert [p["id"] for p in catalog.named(client, "one")] == [1]
     assert client.calls == 1
     catalog.forget()
     catalog.projects(client)
@@ -117,3 +123,15 @@ def test_an_unknown_outcome_matches_only_a_new_project_of_that_name_medium_and_t
     found = find_created_since([old, other_type, claimed, new], payload, since, {3})
     assert found is not None and found["id"] == 4
     assert find_created_since([old, other_type], payload, since, set()) is None
+
+
+def test_the_duplicate_check_finds_names_through_the_index_and_sees_new_projects():
+    client = CountingClient()
+    client.projects.append({"id": 2, "project_name": " one ", "created_at": "2025-02-01T00:00:00Z"})
+    catalog = ProjectCatalog(30)
+    assert [p["id"] for p in catalog.named(client, "ONE")] == [2, 1]
+    catalog.remember({"id": 3, "project_name": "One", "created_at": "2026-01-01T00:00:00Z"})
+    catalog.remember({"id": 4, "project_name": "Other"})
+    assert [p["id"] for p in catalog.named(client, "one")] == [3, 2, 1]
+    assert catalog.named(client, "nobody") == []
+    assert client.calls == 1

@@ -175,3 +175,17 @@ def test_a_long_text_reason_is_shortened():
     response.status_code = 400
     response._content = ("word " * 200).encode()
     assert len(bria.message_from_body(response)) == bria.MESSAGE_LIMIT
+
+
+def test_a_proxy_and_ca_bundle_from_the_environment_are_still_used(monkeypatch):
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal:3128")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/company.pem")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    client = BriaClient("https://engine.prod.bria-api.com/v1", TOKEN, timeout=5)
+    assert client.session.proxies["https"] == "http://proxy.internal:3128"
+    assert client.session.verify == "/etc/ssl/company.pem"
+
+    monkeypatch.setenv("NO_PROXY", "bria-api.com")
+    bypassing = BriaClient("https://engine.prod.bria-api.com/v1", TOKEN, timeout=5)
+    assert "https" not in bypassing.session.proxies

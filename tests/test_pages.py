@@ -78,12 +78,27 @@ def test_a_created_project_page_shows_every_field(live_client, fake_api):
         "Create another project",
     ]:
         assert expected in text, expected
-    # the detail page is read from the API every time
-    assert [r.path for r in fake_api.fake.received if r.method == "GET"][-1] == (
-        "/v1/tailored-gen/projects/1"
-    )
+    # The confirmation shows the API's own 201 answer: a create costs one API call...
+    assert [r.method for r in fake_api.fake.received] == ["GET", "POST"]
+    # ...and every later visit reads the project from the API.
+    fake_api.fake.projects[0]["status"] = "training"
     again = main_text(live_client.get("/projects/1").get_data(as_text=True))
     assert "Project created" not in again and "Lora adventures" in again
+    assert "Status Training" in again
+    assert fake_api.fake.received[-1].path == "/v1/tailored-gen/projects/1"
+
+
+def test_the_confirmation_is_only_for_the_session_that_created_the_project(live_client, fake_api):
+    created = submit(live_client, **VALID)
+    other = live_client.application.test_client()
+    page = main_text(other.get(created.headers["Location"]).get_data(as_text=True))
+    assert "Project created" not in page and "Lora adventures" in page
+    assert fake_api.fake.received[-1].path == "/v1/tailored-gen/projects/1"
+    # A forged flag naming another submission shows nothing from the ledger.
+    with live_client.session_transaction() as cookie:
+        cookie["just_created"] = "not-a-submission-id"
+    page = main_text(live_client.get("/projects/1").get_data(as_text=True))
+    assert "Project created" not in page
 
 
 def test_an_unlocked_project_says_so(live_client):
@@ -255,3 +270,28 @@ def test_going_back_and_sending_changed_answers_does_not_hide_them(live_client, 
     assert len(fake_api.fake.posts()) == 1
     assert submit(live_client, html, **{**VALID, "project_name": "Another one"}).status_code == 303
     assert len(fake_api.fake.posts()) == 2
+
+
+def without_tokens(html: str) -> str:
+    return re.sub(r'name="(csrf_token|submission_id)" value="[^"]*"', r'name="\1" value=""', html)
+
+
+@pytest.mark.parametrize("password", [None, "open sesame"])
+def test_the_empty_form_rendered_once_is_the_form_rendered_afresh(tmp_path, password):
+    """Each process renders the empty form once; it must match a full rendering."""
+    settings = {}
+    if password:
+        settings["ACCESS_PASSWORD_HASH"] = generate_password_hash(password)
+    cached = make_app(tmp_path / "cached", **settings).test_client()
+    fresh = make_app(tmp_path / "fresh", DEBUG=True, **settings).test_client()
+    pages = []
+    for client in (cached, fresh):
+        if password:
+            page = client.get("/sign-in").get_data(as_text=True)
+            client.post("/sign-in", data={**hidden_inputs(page), "password": password})
+        pages.append([client.get("/").get_data(as_text=True) for _ in range(2)])
+    (first, second), (afresh, _) = pages
+    assert without_tokens(first) == without_tokens(afresh)
+    assert ("Sign out" in first) == bool(password)
+    assert hidden_inputs(first)["submission_id"] != hidden_inputs(second)["submission_id"]
+    assert hidden_inputs(first)["csrf_token"]  # and it works: every create test posts it

@@ -70,6 +70,7 @@ class ProjectCatalog:
         self._lock = threading.Lock()
         self._refreshing = threading.Lock()
         self._projects: list[Project] | None = None
+        self._by_name: dict[str, list[Project]] = {}
         self._fetched_at = float("-inf")
 
     def projects(self, client: BriaClient, fresh: bool = False) -> list[Project]:
@@ -88,21 +89,41 @@ class ProjectCatalog:
                     return list(self._projects or [])
             started = self._clock()
             listed = newest_first(client.list_projects())
+            by_name: dict[str, list[Project]] = {}
+            for project in listed:
+                by_name.setdefault(normalised_name(project.get("project_name")), []).append(project)
             with self._lock:
                 self._projects = listed
+                self._by_name = by_name
                 self._fetched_at = started
             return list(listed)
+
+    def named(self, client: BriaClient, name: str) -> list[Project]:
+        """Projects called `name` (trimmed, in any case), newest first, from an index:
+        the duplicate check runs on every create and the list may hold thousands."""
+        self.projects(client)
+        with self._lock:
+            return list(self._by_name.get(normalised_name(name), []))
 
     def remember(self, project: Project) -> None:
         """Add a project this process just created, so the cached list stays true."""
         with self._lock:
             if self._projects is not None:
-                others = [p for p in self._projects if p.get("id") != project.get("id")]
-                self._projects = newest_first([project, *others])
+                # Just created, so the newest: it goes first without sorting the rest again,
+                # and the whole list is searched only when the project is already in it
+                # (found by listing after an unknown outcome).
+                key = normalised_name(project.get("project_name"))
+                same = self._by_name.get(key, [])
+                if any(p.get("id") == project.get("id") for p in same):
+                    same = [p for p in same if p.get("id") != project.get("id")]
+                    self._projects = [p for p in self._projects if p.get("id") != project.get("id")]
+                self._projects.insert(0, project)
+                self._by_name[key] = [project, *same]
 
     def forget(self) -> None:
         with self._lock:
             self._projects = None
+            self._by_name = {}
             self._fetched_at = float("-inf")
 
     def _usable(self, asked_at: float, fresh: bool) -> bool:

@@ -137,6 +137,8 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(*self._default(fake, body))
 
     def _default(self, fake: FakeBria, body: Any) -> tuple[int, str, str]:
+        if self.path == "/ready":  # for a benchmark waiting on the process to start
+            return 200, "ok", "text/plain"
         if self.headers.get("api_token") != fake.token:
             return 401, json.dumps({"error": {"message": "Invalid api_token"}}), "application/json"
         if self.path == PROJECTS_PATH and self.command == "POST":

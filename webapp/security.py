@@ -68,6 +68,11 @@ def signed_in(app: Flask) -> bool:
     return not password_hash or session.get("access") == access_fingerprint(password_hash)
 
 
+def shows_sign_out(app: Flask) -> bool:
+    """The header offers "Sign out" only when there is a gate and the person passed it."""
+    return bool(app.config["ACCESS_PASSWORD_HASH"]) and signed_in(app)
+
+
 def password_matches(app: Flask, password: str) -> bool:
     return check_password_hash(app.config["ACCESS_PASSWORD_HASH"], password)
 
@@ -81,9 +86,7 @@ def init_app(app: Flask) -> None:
 
     app.session_interface = SessionInterface()
     app.after_request(add_headers)
-    app.context_processor(
-        lambda: {"can_sign_out": bool(app.config["ACCESS_PASSWORD_HASH"]) and signed_in(app)}
-    )
+    app.context_processor(lambda: {"can_sign_out": shows_sign_out(app)})
 
     @app.before_request
     def require_access() -> Any:
