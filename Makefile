@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 CHROMIUM ?= /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test serve bench lint install install-test chromium clean screenshots
+.PHONY: run test serve bench wrk lint install install-test chromium clean screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,20 +35,24 @@ chromium:
 	@[ -x $(CHROMIUM) ] || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }
 
 lint: install-test
-	$(BIN)/ruff check webapp tests
-	$(BIN)/ruff format --check webapp tests
+	$(BIN)/ruff check webapp tests bench
+	$(BIN)/ruff format --check webapp tests bench
 
 ## Every test: unit, client, HTTP integration, property and browser tests.
 test: install-test chromium
-	$(BIN)/ruff check webapp tests
+	$(BIN)/ruff check webapp tests bench
 	$(BIN)/python -m pytest
 
 ## Remake the README's screenshots in docs/.
 screenshots: install-test chromium
 	$(BIN)/python -m tests.browser.screenshots
 
-bench: install-test
-	$(BIN)/python -m bench
+## The benchmark (see README, Performance): prints the table; `make bench ARGS=--readme` records it.
+bench: install-test wrk
+	$(BIN)/python -m bench $(ARGS)
+
+wrk:
+	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk; }
 
 clean:
 	rm -rf $(VENV) test-results .pytest_cache

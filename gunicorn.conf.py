@@ -1,0 +1,29 @@
+"""gunicorn settings for `make serve`: the app in production, with its real configuration.
+
+Requests spend most of their time waiting on Bria's API, so each worker runs
+threads (`gthread`): a worker per core, and enough threads that sixteen people
+creating at once are all served while the API works. Everything here can be
+overridden from the environment without editing the file.
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("BIND", f"127.0.0.1:{os.environ.get('PORT', '5000')}")
+worker_class = "gthread"
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count()))
+threads = int(os.environ.get("WEB_THREADS", "16"))
+# A create waits for the API (BRIA_API_TIMEOUT, 30 s by default) and may then
+# list projects to resolve an unknown outcome: allow both before a worker is killed.
+timeout = int(os.environ.get("WEB_TIMEOUT", "75"))
+graceful_timeout = 30
+keepalive = 5
+# Each worker builds its app once at start (templates compiled on first use and
+# kept): no database connection or HTTP session is shared across a fork.
+preload_app = False
+accesslog = os.environ.get("ACCESS_LOG", "-") or None
+errorlog = "-"
+loglevel = os.environ.get("LOG_LEVEL", "info")
+# Never log query strings or headers that might carry secrets: method, path, status, time.
+access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+control_socket_disable = True  # no gunicornc here; two servers would clash on its socket
