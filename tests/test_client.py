@@ -148,13 +148,13 @@ def test_nothing_listening_is_unreachable_and_known_not_to_have_created(monkeypa
         port = probe.getsockname()[1]
     calls = []
     client = BriaClient(f"http://127.0.0.1:{port}/v1", TOKEN, timeout=1.0)
-    original = requests.Session.request
+    original = requests.Session.send
 
-    def counting(self, *args, **kwargs):
-        calls.append(args[0])
-        return original(self, *args, **kwargs)
+    def counting(self, prepared, **kwargs):
+        calls.append(prepared.method)
+        return original(self, prepared, **kwargs)
 
-    monkeypatch.setattr(requests.Session, "request", counting)
+    monkeypatch.setattr(requests.Session, "send", counting)
     with pytest.raises(bria.BriaUnreachable) as raised:
         client.create_project({"project_name": "P"})
     assert not raised.value.outcome_unknown

@@ -263,8 +263,10 @@ class BriaClient:
         for attempt in range(1, CONNECT_ATTEMPTS + 1):
             started = time.perf_counter()
             try:
-                response = self.session.request(
-                    method, url, timeout=self.timeout, allow_redirects=False, **kwargs
+                response = self.session.send(
+                    self._prepare(method, url, **kwargs),
+                    timeout=self.timeout,
+                    allow_redirects=False,
                 )
             except requests.RequestException as error:
                 self._log(method, path, type(error).__name__, started, None)
@@ -283,6 +285,14 @@ class BriaClient:
                 raise self._failure_for(response, request_id)
             return response
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _prepare(self, method: str, url: str, json: Any = None) -> requests.PreparedRequest:
+        """Build the request from the session's headers alone. `Session.request` would
+        also merge cookies, auth, hooks and query parameters this client never uses,
+        which cost more than the rest of the call on a local API."""
+        prepared = requests.PreparedRequest()
+        prepared.prepare(method=method, url=url, headers=self.session.headers, json=json, params="")
+        return prepared
 
     def _failure_for(self, response: requests.Response, request_id: str | None) -> BriaError:
         status = response.status_code
