@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import platform
+import statistics
 from datetime import date
 from pathlib import Path
 
@@ -47,7 +48,9 @@ def main(argv: list[str] | None = None) -> int:
 
     with stack.fake_api(args.api_delay) as slow_api, stack.app_against(slow_api) as app:
         cold = measure.burst_seconds(app, args.people)
-        warm = measure.burst_seconds(app, args.people)
+        # Each worker lists projects the first time it checks a name: by the later
+        # bursts every worker has, as in an app that has been up for a while.
+        warm = statistics.median(measure.burst_seconds(app, args.people) for _ in range(5))
 
     ratio = max(form_rates) / max(hello_rates)
     delay_ms = args.api_delay * 1000
@@ -68,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
             "≤ 1 s",
             cold <= 1,
         ),
-        Row("… the same again (list of projects cached)", f"{warm:.2f} s", "≤ 1 s", warm <= 1),
+        Row("… the same, median of 5 bursts after that", f"{warm:.2f} s", "≤ 1 s", warm <= 1),
         Row(
             "Form page with everything it loads",
             f"{weight.total_bytes / 1024:.1f} KB in {len(weight.by_url)} files",
@@ -87,8 +90,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{args.connections} connections, each server under `gunicorn.conf.py`. Create: "
         f"{timings.samples} creates in a row (send, redirect, result page: one API call), each "
         "minus the same call made straight to a fake API that answers at once. Burst: whole "
-        f"creates against a fake API taking {delay_ms:.0f} ms a call, plus one list of projects "
-        "(shared by all) when the app has none cached yet.",
+        f"creates against a fake API taking {delay_ms:.0f} ms a call, plus, in a worker that has "
+        "not listed projects in the last 30 s, one list shared by its threads.",
         f"Measured {date.today().isoformat()} on {machine()}, Python {platform.python_version()}.",
     ]
     table = render(rows, notes)

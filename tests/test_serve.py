@@ -1,0 +1,116 @@
+"""The production command: gunicorn with `gunicorn.conf.py`, as `make serve` starts it."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.helpers import VALID, hidden_inputs
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory) -> Iterator[tuple[str, Path]]:
+    """gunicorn serving the app in sandbox mode; yields its URL and its log file."""
+    folder = tmp_path_factory.mktemp("serve")
+    port = free_port()
+    log = folder / "gunicorn.log"
+    env = {
+        **os.environ,
+        "BIND": f"127.0.0.1:{port}",
+        "WEB_CONCURRENCY": "2",
+        "WEBAPP_INSTANCE_PATH": str(folder / "instance"),
+        "BRIA_API_TOKEN": "",
+        "SECRET_KEY": "",
+    }
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--config",
+                "gunicorn.conf.py",
+                "webapp:create_app()",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    requests.get(url + "/healthz", timeout=1)
+                    break
+                except requests.ConnectionError:
+                    assert process.poll() is None, log.read_text()
+                    assert time.monotonic() < deadline, "gunicorn did not start"
+                    time.sleep(0.1)
+            yield url, log
+        finally:
+            process.terminate()
+            process.wait(timeout=15)
+
+
+def test_healthz_answers_under_gunicorn(served):
+    url, _ = served
+    answer = requests.get(url + "/healthz", timeout=5)
+    assert answer.status_code == 200
+    assert answer.json() == {"status": "ok", "mode": "sandbox"}
+
+
+def test_a_project_is_created_through_gunicorn(served):
+    url, _ = served
+    browser = requests.Session()
+    tokens = hidden_inputs(browser.get(url + "/", timeout=5).text)
+    sent = browser.post(
+        url + "/",
+        data={**tokens, **VALID, "project_name": "Served"},
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert sent.status_code == 303
+    page = browser.get(url + sent.headers["Location"], timeout=5)
+    assert page.status_code == 200
+    assert "Project created" in page.text and "Served" in page.text and "Sandbox" in page.text
+
+
+def test_static_files_have_versioned_urls_and_a_year_of_cache(served):
+    url, _ = served
+    html = requests.get(url + "/", timeout=5).text
+    [css_url] = re.findall(r'href="(/static/app\.css\?v=[0-9a-f]{12})"', html)
+    answer = requests.get(url + css_url, timeout=5)
+    assert answer.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    expected = hashlib.sha256((ROOT / "static" / "app.css").read_bytes()).hexdigest()[:12]
+    assert css_url.endswith(expected)
+
+
+def test_the_access_log_has_no_query_strings(served):
+    url, log = served
+    requests.get(url + "/projects?q=private+words", timeout=5)
+    deadline = time.monotonic() + 5
+    while '"GET /projects"' not in log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    text = log.read_text()
+    assert re.search(r'"GET /projects" 200 \d+ \d+ms', text), text[-2000:]
+    assert "private" not in text
