@@ -18,6 +18,9 @@ threads = int(os.environ.get("WEB_THREADS", "16"))
 timeout = int(os.environ.get("WEB_TIMEOUT", "75"))
 graceful_timeout = 30
 keepalive = 5
+# Workers touch a heartbeat file on every loop: keep it in memory, not on a disk
+# that may stall (gunicorn's own advice for containers and VMs).
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 # Each worker builds its app once at start (templates compiled on first use and
 # kept): no database connection or HTTP session is shared across a fork.
 preload_app = False
