@@ -1,11 +1,11 @@
 """BriaClient over real HTTP: the exact requests it sends and how it reads answers."""
 
 import json
-import socket
 
 import pytest
 import requests
 
+from bench.stack import free_port
 from tests.conftest import TOKEN
 from webapp import bria
 from webapp.bria import BriaClient
@@ -143,9 +143,7 @@ def test_a_dropped_connection_is_broken_with_an_unknown_outcome_and_no_retry(api
 
 def test_nothing_listening_is_unreachable_and_known_not_to_have_created(monkeypatch):
     monkeypatch.setattr(bria, "CONNECT_RETRY_PAUSE_SECONDS", 0)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()  # nothing listens there
     calls = []
     client = BriaClient(f"http://127.0.0.1:{port}/v1", TOKEN, timeout=1.0)
     original = requests.Session.send

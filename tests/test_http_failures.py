@@ -1,11 +1,11 @@
 """Every way the API can fail, over real HTTP: the person gets the form back, filled, with a
 plain message, in about the configured timeout, and the app serves the next request normally."""
 
-import socket
 import time
 
 import pytest
 
+from bench.stack import free_port
 from tests.conftest import TOKEN, make_app
 from tests.helpers import VALID, input_value, submit
 from webapp import bria
@@ -189,9 +189,7 @@ def test_an_api_nobody_answers_at_is_retried_once_and_said_to_have_created_nothi
     tmp_path, monkeypatch
 ):
     monkeypatch.setattr(bria, "CONNECT_RETRY_PAUSE_SECONDS", 0)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()  # nothing listens there
     app = make_app(
         tmp_path / "instance",
         BRIA_API_TOKEN=TOKEN,
