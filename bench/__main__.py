@@ -45,6 +45,8 @@ def main(argv: list[str] | None = None) -> int:
             )
         timings = measure.create_timings(app, api, stack.TOKEN, args.creates)
         weight = measure.form_weight(app)
+        with stack.floor_against(api) as floor:
+            floor_timings = measure.create_timings(floor, api, stack.TOKEN, args.creates)
 
     with stack.fake_api(args.api_delay) as slow_api, stack.app_against(slow_api) as app:
         cold = measure.burst_seconds(app, args.people)
@@ -65,6 +67,12 @@ def main(argv: list[str] | None = None) -> int:
             timings.median_ms <= 5,
         ),
         Row("… 99th percentile", f"{timings.p99_ms:.1f} ms", "", None),
+        Row(
+            "… the same for a bare Flask app that only forwards the form (`bench/floor.py`)",
+            f"{floor_timings.median_ms:.1f} ms, p99 {floor_timings.p99_ms:.1f} ms",
+            "",
+            None,
+        ),
         Row(
             f"{args.people} creates at once, API {delay_ms:.0f} ms per call, app just started",
             f"{cold:.2f} s",

@@ -13,7 +13,6 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from email.message import Message
 from urllib.parse import urlencode, urlsplit
 
 from bench.weight import Weight, page_weight
@@ -36,11 +35,12 @@ class Browser:
 
     def __init__(self, base_url: str) -> None:
         parts = urlsplit(base_url)
-        self.base_url = base_url
         self._connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
         self._cookies: dict[str, str] = {}
 
-    def request(self, method: str, path: str, form: dict[str, str] | None = None):
+    def request(
+        self, method: str, path: str, form: dict[str, str] | None = None
+    ) -> tuple[int, http.client.HTTPMessage, bytes]:
         headers = {"Accept": "text/html"}
         if self._cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self._cookies.items())
@@ -71,7 +71,7 @@ class Browser:
     def create(self, tokens: dict[str, str], name: str) -> str:
         """Send the form, follow the redirect, read the result page: the whole create."""
         status, headers, _ = self.request("POST", "/", {**tokens, **ANSWERS, "project_name": name})
-        location = _location(headers)
+        location = headers.get("Location") or ""
         if status != 303 or not location.startswith("/projects/"):
             raise RuntimeError(f"a create answered {status} {location!r}")
         status, _, page = self.request("GET", location)
@@ -86,10 +86,6 @@ class Browser:
 def _query(url: str) -> str:
     query = urlsplit(url).query
     return f"?{query}" if query else ""
-
-
-def _location(headers: Message) -> str:
-    return headers.get("Location") or ""
 
 
 def unique_name(label: str) -> str:

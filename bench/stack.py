@@ -102,6 +102,15 @@ def app_against(api_base_url: str) -> Iterator[str]:
 
 
 @contextmanager
+def floor_against(api_base_url: str) -> Iterator[str]:
+    """`bench.floor`: the least a create can cost with gunicorn, Flask and `requests`."""
+    env = {"BRIA_API_TOKEN": TOKEN, "BRIA_API_BASE_URL": api_base_url}
+    server, url = _gunicorn("floor", "bench.floor:app", env, "/healthz")
+    with server:
+        yield url
+
+
+@contextmanager
 def hello() -> Iterator[str]:
     server, url = _gunicorn("hello", "bench.hello:app")
     with server:
