@@ -202,3 +202,27 @@ def test_behind_a_proxy_the_forwarded_scheme_is_trusted_only_when_configured(tmp
     assert "Secure" not in session_cookie(direct)
     proxied = make_app(tmp_path / "proxied", BEHIND_PROXY=True).test_client()
     assert "Secure" in session_cookie(proxied.get("/", headers=forwarded))
+
+
+def test_sign_in_and_sign_out_without_a_csrf_token_are_refused_kindly(tmp_path):
+    from werkzeug.security import generate_password_hash
+
+    gated = make_app(
+        tmp_path / "gated", ACCESS_PASSWORD_HASH=generate_password_hash("open sesame")
+    ).test_client()
+
+    sign_in = gated.post("/sign-in", data={"password": "open sesame"})
+    assert sign_in.status_code == 400
+    assert "This page was open for a long time. Enter the password again" in sign_in.get_data(
+        as_text=True
+    )
+    sign_out = gated.post("/sign-out")
+    assert sign_out.status_code == 400
+    assert "<h1>The request could not be read</h1>" in sign_out.get_data(as_text=True)
+
+
+def test_a_body_over_the_limit_elsewhere_gets_the_friendly_413(tmp_path):
+    client = make_app(tmp_path / "instance").test_client()
+    response = client.post("/sign-in", data={"password": "x" * (MAX_BODY_BYTES + 1)})
+    assert response.status_code == 413
+    assert "<h1>What you sent is too large</h1>" in response.get_data(as_text=True)

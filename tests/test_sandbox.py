@@ -107,3 +107,24 @@ def test_a_fresh_app_creates_a_project_in_the_sandbox_and_says_so(client):
     assert response.status_code == 303
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Project created" in page and "Nothing here is created at Bria" in page
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "headers", "status", "message"),
+    [
+        ("GET", "/tailored-gen/projects", None, {"api_token": ""}, 401, "Missing api_token header"),
+        ("GET", "/tailored-gen/datasets", None, {}, 404, "Unknown endpoint"),
+        ("DELETE", "/tailored-gen/projects", None, {}, 405, "DELETE is not allowed here"),
+        ("PUT", "/tailored-gen/projects/1", None, {}, 405, "PUT is not allowed here"),
+        ("GET", "/tailored-gen/projects/abc", None, {}, 404, "Project not found"),
+        ("POST", "/tailored-gen/projects", b"{not json", {}, 400, "The request body must be JSON"),
+        ("POST", "/tailored-gen/projects", b"[1]", {}, 400, "must be a JSON object"),
+    ],
+)
+def test_the_sandbox_answers_what_the_api_would_to_odd_requests(
+    app, method, path, body, headers, status, message
+):
+    session = client_of(app).session
+    answer = session.request(method, client_of(app).base_url + path, data=body, headers=headers)
+    assert answer.status_code == status
+    assert message in answer.json()["error"]["message"]

@@ -36,6 +36,8 @@ bp = Blueprint("main", __name__)
 Page = tuple[str, int] | Response
 #: How often a replayed submission looks again at one that is still under way.
 PENDING_POLL_SECONDS = 0.05
+#: How long past the API's timeout a replay waits for the first request to settle.
+PENDING_GRACE_SECONDS = 5.0
 
 
 def render_form(form: ProjectForm, status: int = 200, **context: Any) -> tuple[str, int]:
@@ -164,7 +166,7 @@ def _replay(previous: Submission | None, form: ProjectForm) -> Page:
 
 def _wait_until_settled(submission: Submission | None) -> Submission | None:
     """Give a submission still under way (a double click) the API's time to finish."""
-    deadline = time.monotonic() + current_app.config["BRIA_API_TIMEOUT"] + 5
+    deadline = time.monotonic() + current_app.config["BRIA_API_TIMEOUT"] + PENDING_GRACE_SECONDS
     ledger = services().ledger
     while submission is not None and submission.state == PENDING and time.monotonic() < deadline:
         time.sleep(PENDING_POLL_SECONDS)
