@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from bench.weight import page_weight, references
+from tests.helpers import submit
 
 BUDGET_BYTES = 30 * 1024
 
@@ -30,8 +31,6 @@ def test_the_form_page_with_its_css_and_javascript_stays_within_30_kb(client):
 
 
 def test_the_form_page_with_errors_stays_within_the_budget_too(client):
-    from tests.helpers import submit
-
     html = submit(client, project_name="").get_data()
     assert (
         len(html)

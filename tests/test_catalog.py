@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 
 from webapp.catalog import ProjectCatalog, find_created_since, matching, named, newest_first
 
@@ -106,8 +107,6 @@ def test_newest_first_puts_unreadable_dates_last():
 
 
 def test_an_unknown_outcome_matches_only_a_new_project_of_that_name_medium_and_type():
-    from datetime import UTC, datetime
-
     since = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
     payload = {"project_name": "Lora", "ip_medium": "illustration", "ip_type": "icons"}
     old = {

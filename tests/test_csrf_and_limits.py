@@ -6,6 +6,7 @@ import time
 
 import itsdangerous
 import pytest
+from werkzeug.security import generate_password_hash
 
 from tests.conftest import make_app
 from tests.helpers import VALID, hidden_inputs, input_value, submit
@@ -205,8 +206,6 @@ def test_behind_a_proxy_the_forwarded_scheme_is_trusted_only_when_configured(tmp
 
 
 def test_sign_in_and_sign_out_without_a_csrf_token_are_refused_kindly(tmp_path):
-    from werkzeug.security import generate_password_hash
-
     gated = make_app(
         tmp_path / "gated", ACCESS_PASSWORD_HASH=generate_password_hash("open sesame")
     ).test_client()

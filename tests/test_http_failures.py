@@ -172,17 +172,9 @@ def test_an_older_project_of_the_same_name_is_not_taken_for_the_one_just_attempt
     prime_the_list(live_client)
     fake_api.fake.answer_next(Scripted(503, ""))
 
-    response = live_client.post(
-        "/", data={**_tokens(live_client), **ANSWERS, "allow_duplicate": "yes"}
-    )
+    response = submit(live_client, **ANSWERS, allow_duplicate="yes")
     assert response.status_code == 502
     assert len(fake_api.fake.posts()) == 1
-
-
-def _tokens(client) -> dict[str, str]:
-    from tests.helpers import hidden_inputs
-
-    return hidden_inputs(client.get("/").get_data(as_text=True))
 
 
 def test_an_api_nobody_answers_at_is_retried_once_and_said_to_have_created_nothing(
