@@ -5,7 +5,9 @@
 2. A whole create (POST, redirect, result page) against a fake API that answers at
    once, one after another: what the app adds to the API's own time.
 3. Sixteen creates at the same instant against a fake API that takes 0.3 s per call,
-   first with the app just started (nothing cached) and then again.
+   first with the app just started (nothing cached), then the median of five more.
+   A bare Flask app that only forwards the form (`bench/floor.py`) gives the floor
+   under the create figure of step 2.
 4. The form page's weight with everything it loads, and loads from elsewhere.
 """
 

@@ -15,7 +15,7 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,37 +30,38 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def wait_until_up(url: str, deadline_seconds: float = 30) -> None:
-    deadline = time.monotonic() + deadline_seconds
+def wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 30
     while True:
         try:
             with urllib.request.urlopen(url, timeout=2) as answer:
                 if answer.status == 200:
                     return
         except OSError:
+            if process.poll() is not None:
+                raise RuntimeError(f"{url} exited before answering:\n{log.read_text()}") from None
             if time.monotonic() > deadline:
-                raise RuntimeError(f"{url} did not come up in {deadline_seconds} s") from None
+                raise RuntimeError(f"{url} did not come up in 30 s") from None
             time.sleep(0.1)
 
 
 @contextmanager
-def running(name: str, command: list[str], env: dict[str, str], ready_url: str) -> Iterator[None]:
-    """Run `command` until the block ends; its output goes to bench/results/<name>.log."""
-    LOGS.mkdir(exist_ok=True)
-    log = open(LOGS / f"{name}.log", "wb")  # noqa: SIM115 - closed after the process ends
-    process = subprocess.Popen(
-        command, cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT
-    )
-    try:
-        wait_until_up(ready_url)
-        yield
-    finally:
-        process.terminate()
+def running(command: list[str], env: dict[str, str], ready_url: str, log: Path) -> Iterator[None]:
+    """Run `command` until the block ends, its output in `log`, once `ready_url` answers."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            command, cwd=ROOT, env={**os.environ, **env}, stdout=output, stderr=subprocess.STDOUT
+        )
         try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
+            wait_until_up(ready_url, process, log)
+            yield
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
 
 
 @contextmanager
@@ -71,19 +72,26 @@ def fake_api(delay: float) -> Iterator[str]:
     command = [sys.executable, "-m", "webapp.fake_api", "--port", str(port)]
     command += ["--delay", str(delay), "--token", TOKEN]
     # Its list answers 401 without the token, so wait on a path that needs none.
-    with running(f"fake-api-{delay:g}s", command, {}, f"http://127.0.0.1:{port}/ready"):
+    ready_url = f"http://127.0.0.1:{port}/ready"
+    with running(command, {}, ready_url, LOGS / f"fake-api-{delay:g}s.log"):
         yield base_url
 
 
-def _gunicorn(
-    name: str, app: str, env: dict[str, str] | None = None, ready_path: str = "/"
-) -> tuple[AbstractContextManager[None], str]:
-    """`app` under gunicorn with the repository's settings, and the URL it will answer at."""
+@contextmanager
+def gunicorn(
+    app: str, env: dict[str, str] | None = None, ready_path: str = "/", log: Path | None = None
+) -> Iterator[str]:
+    """`app` under gunicorn with the repository's settings; yields the URL it answers at.
+
+    No access log unless `env` asks for one: the benchmark measures the app, not the log.
+    """
     port = free_port()
     command = [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", app]
     settings = {"BIND": f"127.0.0.1:{port}", "ACCESS_LOG": "", "LOG_LEVEL": "warning"}
     url = f"http://127.0.0.1:{port}"
-    return running(name, command, {**settings, **(env or {})}, url + ready_path), url
+    log = log or LOGS / f"{app.split(':')[0]}.log"
+    with running(command, {**settings, **(env or {})}, url + ready_path, log):
+        yield url
 
 
 @contextmanager
@@ -96,8 +104,7 @@ def app_against(api_base_url: str) -> Iterator[str]:
             "WEBAPP_INSTANCE_PATH": instance,
             "SECRET_KEY": "bench-secret",
         }
-        server, url = _gunicorn("app", "webapp:create_app()", env, "/healthz")
-        with server:
+        with gunicorn("webapp:create_app()", env, "/healthz") as url:
             yield url
 
 
@@ -105,13 +112,11 @@ def app_against(api_base_url: str) -> Iterator[str]:
 def floor_against(api_base_url: str) -> Iterator[str]:
     """`bench.floor`: the least a create can cost with gunicorn, Flask and `requests`."""
     env = {"BRIA_API_TOKEN": TOKEN, "BRIA_API_BASE_URL": api_base_url}
-    server, url = _gunicorn("floor", "bench.floor:app", env, "/healthz")
-    with server:
+    with gunicorn("bench.floor:app", env, "/healthz") as url:
         yield url
 
 
 @contextmanager
 def hello() -> Iterator[str]:
-    server, url = _gunicorn("hello", "bench.hello:app")
-    with server:
+    with gunicorn("bench.hello:app") as url:
         yield url

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +11,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from bench.stack import free_port
+from bench.stack import gunicorn
 from tests.helpers import VALID, hidden_inputs
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,46 +21,17 @@ ROOT = Path(__file__).resolve().parent.parent
 def served(tmp_path_factory) -> Iterator[tuple[str, Path]]:
     """gunicorn serving the app in sandbox mode; yields its URL and its log file."""
     folder = tmp_path_factory.mktemp("serve")
-    port = free_port()
     log = folder / "gunicorn.log"
     env = {
-        **os.environ,
-        "BIND": f"127.0.0.1:{port}",
+        "ACCESS_LOG": "-",
+        "LOG_LEVEL": "info",
         "WEB_CONCURRENCY": "2",
         "WEBAPP_INSTANCE_PATH": str(folder / "instance"),
         "BRIA_API_TOKEN": "",
         "SECRET_KEY": "",
     }
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "--config",
-                "gunicorn.conf.py",
-                "webapp:create_app()",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    requests.get(url + "/healthz", timeout=1)
-                    break
-                except requests.ConnectionError:
-                    assert process.poll() is None, log.read_text()
-                    assert time.monotonic() < deadline, "gunicorn did not start"
-                    time.sleep(0.1)
-            yield url, log
-        finally:
-            process.terminate()
-            process.wait(timeout=15)
+    with gunicorn("webapp:create_app()", env, "/healthz", log) as url:
+        yield url, log
 
 
 def test_healthz_answers_under_gunicorn(served):
