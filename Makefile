@@ -4,8 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 CHROMIUM ?= /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_INSTALL := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends
 
-.PHONY: run test serve bench wrk lint install install-test chromium clean screenshots
+.PHONY: run test serve migrate bench wrk lint install install-test chromium postgresql clean screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,24 +23,32 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
+## Bring the ledger's database to the schema this code needs (the deploy step).
+migrate: install
+	$(BIN)/flask --app webapp db upgrade
+
 ## Serve the app at http://127.0.0.1:5000 (sandbox mode unless BRIA_API_TOKEN is set).
-run: install
+run: migrate
 	$(BIN)/flask --app webapp run --host 127.0.0.1 --port 5000
 
 ## Serve with gunicorn as in production (settings in gunicorn.conf.py).
-serve: install
+serve: migrate
 	$(BIN)/gunicorn --config gunicorn.conf.py 'webapp:create_app()'
 
 ## Playwright cannot download browsers here: use Debian's Chromium.
 chromium:
-	@[ -x $(CHROMIUM) ] || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }
+	@[ -x $(CHROMIUM) ] || { $(SUDO) apt-get update -qq && $(APT_INSTALL) chromium fonts-liberation; }
+
+## The tests start a real PostgreSQL server of their own with Debian's binaries.
+postgresql:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(APT_INSTALL) postgresql; }
 
 lint: install-test
 	$(BIN)/ruff check webapp tests bench
 	$(BIN)/ruff format --check webapp tests bench
 
-## Every test: unit, client, HTTP integration, property and browser tests.
-test: install-test chromium
+## Every test: unit, client, HTTP integration, PostgreSQL, property and browser tests.
+test: install-test chromium postgresql
 	$(BIN)/ruff check webapp tests bench
 	$(BIN)/python -m pytest
 
@@ -52,7 +61,7 @@ bench: install-test wrk
 	$(BIN)/python -m bench $(ARGS)
 
 wrk:
-	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk; }
+	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && $(APT_INSTALL) wrk; }
 
 clean:
-	rm -rf $(VENV) test-results .pytest_cache
+	rm -rf $(VENV) test-results .pytest_cache build dist

@@ -1,4 +1,4 @@
-/* Progressive enhancement for the create-project form. Everything works without it.
+/* Progressive enhancement for the forms and pages. Everything works without it.
    The rules come from the page the server rendered (data attributes), never from here. */
 (function () {
   "use strict";
@@ -70,38 +70,102 @@
       clearTimeout(timer);
       timer = setTimeout(function () { announcer.textContent = message(); }, PAUSE_MS);
     });
+    return update;
   }
 
+  /* One send per page: a second click while the first is on its way does nothing,
+     and the button says what is happening (Bria can take a while to answer). */
   function preventDoubleSubmit(form) {
     var sent = false;
+    var buttons = document.querySelectorAll(
+      "#" + form.id + " [data-prevent-double-click], [form='" + form.id + "'][data-prevent-double-click]"
+    );
+    var status = form.querySelector("[data-busy-message]");
+
+    function reset() {
+      sent = false;
+      buttons.forEach(function (button) {
+        button.removeAttribute("aria-disabled");
+        if (button.hasAttribute("data-idle-text")) {
+          button.textContent = button.getAttribute("data-idle-text");
+        }
+      });
+      if (status) { status.textContent = ""; }
+    }
     form.addEventListener("submit", function (event) {
       if (sent) { event.preventDefault(); return; }
       sent = true;
-      form.querySelectorAll("[data-prevent-double-click]").forEach(function (button) {
+      var pressed = event.submitter;
+      buttons.forEach(function (button) {
         button.setAttribute("aria-disabled", "true");
+        var busy = button.getAttribute("data-busy-text");
+        if (busy && (!pressed || button === pressed)) {
+          button.setAttribute("data-idle-text", button.textContent);
+          button.textContent = busy;
+        }
       });
+      if (status) { status.textContent = status.getAttribute("data-busy-message"); }
     });
-    window.addEventListener("pageshow", function (event) {
-      if (event.persisted) {  /* back from the result page: the form may be sent again */
-        sent = false;
-        form.querySelectorAll("[aria-disabled]").forEach(function (b) { b.removeAttribute("aria-disabled"); });
-      }
-    });
+    return reset;
   }
 
-  function enhanceProjectForm(form) {
+  function enhanceForm(form) {
+    var refreshers = [];
     form.addEventListener("change", function (event) {
       if (event.target.name === "ip_medium") { showTypesFor(form); showFieldsFor(form); }
       if (event.target.name === "ip_type") { showFieldsFor(form); }
     });
-    showTypesFor(form);
-    showFieldsFor(form);
-    form.querySelectorAll("[data-max-words]").forEach(wordCount);
-    preventDoubleSubmit(form);
+    function applyRules() { showTypesFor(form); showFieldsFor(form); }
+    applyRules();
+    form.querySelectorAll("[data-max-words]").forEach(function (input) {
+      refreshers.push(wordCount(input));
+    });
+    var reset = preventDoubleSubmit(form);
+    /* Back to a page kept whole by the browser (the back-forward cache): its fields
+       may hold other choices than when the script last looked, and it may be sent again. */
+    window.addEventListener("pageshow", function (event) {
+      if (!event.persisted) { return; }
+      applyRules();
+      refreshers.forEach(function (refresh) { refresh(); });
+      reset();
+    });
+  }
+
+  function preventDoubleSubmitElsewhere(form) {
+    if (form.id) { return; }
+    var sent = false;
+    form.addEventListener("submit", function (event) {
+      if (sent) { event.preventDefault(); return; }
+      sent = true;
+      form.querySelectorAll("[data-busy-text]").forEach(function (button) {
+        button.setAttribute("aria-disabled", "true");
+        button.textContent = button.getAttribute("data-busy-text");
+      });
+    });
+    window.addEventListener("pageshow", function (event) { if (event.persisted) { sent = false; } });
+  }
+
+  /* Times arrive in UTC; show them in the person's own time zone, named. */
+  function localTimes() {
+    if (!window.Intl || !Intl.DateTimeFormat) { return; }
+    var format = new Intl.DateTimeFormat(undefined, {
+      day: "numeric", month: "long", year: "numeric",
+      hour: "2-digit", minute: "2-digit", timeZoneName: "short"
+    });
+    document.querySelectorAll("time[data-local-time]").forEach(function (element) {
+      var moment = new Date(element.getAttribute("datetime"));
+      if (!isNaN(moment.getTime())) {
+        element.setAttribute("title", element.textContent);
+        element.textContent = format.format(moment);
+      }
+    });
   }
 
   document.addEventListener("DOMContentLoaded", function () {
-    document.querySelectorAll("[data-module='project-form']").forEach(enhanceProjectForm);
+    document.querySelectorAll("[data-module='project-form']").forEach(enhanceForm);
+    document.querySelectorAll("form:not([data-module='project-form'])").forEach(
+      preventDoubleSubmitElsewhere
+    );
     document.querySelectorAll("[data-module='error-summary'] a").forEach(function (link) {
       link.addEventListener("click", function (event) {
         var target = document.getElementById(link.getAttribute("href").slice(1));
@@ -111,6 +175,17 @@
         target.focus({ preventScroll: true });
       });
     });
-    focusFirst("[data-module='error-summary'], [data-module='duplicate-warning']");
+    document.querySelectorAll("[data-module='warning'] a[href^='#']").forEach(function (link) {
+      link.addEventListener("click", function (event) {
+        var target = document.getElementById(link.getAttribute("href").slice(1));
+        if (!target) { return; }
+        event.preventDefault();
+        target.scrollIntoView();
+        target.focus({ preventScroll: true });
+        if (target.select) { target.select(); }
+      });
+    });
+    localTimes();
+    focusFirst("[data-module='error-summary'], [data-module='warning']");
   });
 }());

@@ -6,21 +6,42 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from webapp import create_app
-from webapp.fake_api import FakeBriaServer
+from tests.support.fake_api import FakeBriaServer
+from tests.support.postgres import PostgresCluster
+from webapp import create_app, migrate
+from webapp.database import make_engine
 
 TOKEN = "test-token-5f1e0c9a7b3d"
 
 
+def prepare_database(url: str) -> None:
+    """The deploy step, `flask --app webapp db upgrade`, for a test's database."""
+    engine = make_engine(url)
+    try:
+        migrate.upgrade(engine)
+    finally:
+        engine.dispose()
+
+
 def make_app(instance: Path, **config: object) -> Flask:
-    settings = {"TESTING": True, "SECRET_KEY": "test-secret", "BRIA_API_TOKEN": "", **config}
-    return create_app(settings, instance_path=str(instance))
+    """The app as `create_app` builds it, on a migrated database of its own."""
+    settings = {"TESTING": True, "SECRET_KEY": "test-secret", **config}
+    url = str(settings.get("DATABASE_URL") or f"sqlite:///{instance / 'webapp.sqlite3'}")
+    prepare_database(url)
+    app = create_app(settings, instance_path=str(instance))
+    return app
+
+
+def dispose(app: Flask) -> None:
+    app.extensions["webapp"].engine.dispose()
 
 
 @pytest.fixture
-def app(tmp_path: Path) -> Flask:
+def app(tmp_path: Path) -> Iterator[Flask]:
     """The app in sandbox mode, with its own instance folder."""
-    return make_app(tmp_path / "instance")
+    app = make_app(tmp_path / "instance")
+    yield app
+    dispose(app)
 
 
 @pytest.fixture
@@ -30,22 +51,48 @@ def client(app: Flask):
 
 @pytest.fixture
 def fake_api() -> Iterator[FakeBriaServer]:
-    with FakeBriaServer() as server:
-        server.fake.token = TOKEN
+    with FakeBriaServer(TOKEN) as server:
         yield server
 
 
 @pytest.fixture
-def live_app(tmp_path: Path, fake_api: FakeBriaServer) -> Flask:
+def live_app(tmp_path: Path, fake_api: FakeBriaServer) -> Iterator[Flask]:
     """The app in real mode, talking over HTTP to the local fake API."""
-    return make_app(
+    app = make_app(
         tmp_path / "live-instance",
         BRIA_API_TOKEN=TOKEN,
         BRIA_API_BASE_URL=fake_api.base_url,
         BRIA_API_TIMEOUT=1.5,
+        BRIA_REQUESTS_PER_MINUTE=10_000,
     )
+    yield app
+    dispose(app)
 
 
 @pytest.fixture
 def live_client(live_app: Flask):
     return live_app.test_client()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresCluster]:
+    """One PostgreSQL server for the whole run, started only if a test asks for it."""
+    cluster = PostgresCluster().start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, migrated database of each kind the app runs on."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
+        prepare_database(url)
+        yield url
+        return
+    cluster: PostgresCluster = request.getfixturevalue("postgres")
+    name = cluster.create_database()
+    url = cluster.url(name)
+    prepare_database(url)
+    yield url
+    cluster.drop_database(name)

@@ -1,15 +1,21 @@
 """BriaClient over real HTTP: the exact requests it sends and how it reads answers."""
 
+from __future__ import annotations
+
 import json
+import logging
+import threading
+from contextlib import contextmanager
 
 import pytest
 import requests
+import urllib3.util.connection
 
-from bench.stack import free_port
 from tests.conftest import TOKEN
+from tests.support.fake_api import Scripted
+from tests.support.processes import free_port
 from webapp import bria
 from webapp.bria import BriaClient
-from webapp.fake_api import Scripted
 
 
 @pytest.fixture
@@ -28,27 +34,37 @@ def test_create_posts_exactly_the_payload_with_the_token_header(api_client, fake
     assert sent.headers["api_token"] == TOKEN
     assert sent.headers["Content-Type"] == "application/json"
     assert sent.headers["Accept"] == "application/json"
+    assert "Cookie" not in sent.headers
     assert project["id"] == 1 and project["project_name"] == "Icons"
 
 
-def test_list_and_get_send_the_token_and_no_body(api_client, fake_api):
-    fake_api.fake.add_project(project_name="A")
+def test_list_get_change_and_delete_send_exactly_what_the_api_documents(api_client, fake_api):
+    fake_api.fake.add_project(project_name="A", ip_type="defined_character", ip_name="Lora")
     assert [p["project_name"] for p in api_client.list_projects()] == ["A"]
     assert api_client.get_project(1)["project_name"] == "A"
+    changed = api_client.update_project(1, {"project_name": "B", "ip_name": "Mira"})
+    assert changed["project_name"] == "B" and changed["ip_name"] == "Mira"
+    assert api_client.delete_project(1) is None
     assert [(r.method, r.path, r.body) for r in fake_api.fake.received] == [
         ("GET", "/v1/tailored-gen/projects", None),
         ("GET", "/v1/tailored-gen/projects/1", None),
+        ("PUT", "/v1/tailored-gen/projects/1", {"project_name": "B", "ip_name": "Mira"}),
+        ("DELETE", "/v1/tailored-gen/projects/1", None),
     ]
     assert all(r.headers["api_token"] == TOKEN for r in fake_api.fake.received)
+    assert fake_api.fake.projects == []
 
 
-def test_connections_are_reused_between_calls(api_client, fake_api):
-    api_client.list_projects()
-    api_client.list_projects()
-    adapter = api_client.session.get_adapter(fake_api.base_url)
-    assert len(adapter.poolmanager.pools) == 1
-    [pool] = adapter.poolmanager.pools._container.values()
-    assert pool.num_connections == 1
+def test_threads_share_one_pool_of_kept_alive_connections(api_client, fake_api):
+    def one_call() -> None:
+        api_client.list_projects()
+
+    for _ in range(6):  # six threads, one after another: one connection serves them all
+        thread = threading.Thread(target=one_call)
+        thread.start()
+        thread.join()
+    assert len(fake_api.fake.received) == 6
+    assert fake_api.fake.connections == 1
 
 
 @pytest.mark.parametrize(
@@ -71,6 +87,11 @@ def test_connections_are_reused_between_calls(api_client, fake_api):
             "Access denied: no Tailored Generation",
         ),
         (
+            Scripted(409, {"error": {"message": "Models are training"}}),
+            bria.BriaConflict,
+            "Models are training",
+        ),
+        (
             Scripted(429, {"message": "Too many requests"}),
             bria.BriaRateLimited,
             "Too many requests",
@@ -90,11 +111,6 @@ def test_connections_are_reused_between_calls(api_client, fake_api):
             "HTTP 502 Bad Gateway",
         ),
         (Scripted(503, ""), bria.BriaServerError, "HTTP 503 Service Unavailable"),
-        (
-            Scripted(201, "created!", "text/plain"),
-            bria.BriaBadResponse,
-            "The API answered 201 with something that is not JSON",
-        ),
         (
             Scripted(200, {"id": 1}),
             bria.BriaBadResponse,
@@ -118,8 +134,52 @@ def test_every_answer_becomes_a_typed_error_with_the_apis_reason(
     assert len(fake_api.fake.posts()) == 1
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param("created!", id="not-json"),
+        pytest.param({"id": None, "project_name": "P"}, id="id-null"),
+        pytest.param({"id": "abc", "project_name": "P"}, id="id-text"),
+        pytest.param({"id": True, "project_name": "P"}, id="id-boolean"),
+        pytest.param({"id": 7, "project_name": ["P"]}, id="name-a-list"),
+        pytest.param({"id": 7, "project_name": "P", "ip_type": {"x": 1}}, id="type-an-object"),
+        pytest.param([], id="a-list"),
+    ],
+)
+def test_a_201_that_cannot_be_read_says_the_project_was_created(api_client, fake_api, body):
+    fake_api.fake.answer_next(Scripted(201, body))
+    with pytest.raises(bria.BriaCreatedUnreadable) as raised:
+        api_client.create_project({"project_name": "P"})
+    assert not raised.value.outcome_unknown  # created: settled, never retried
+
+
+def test_malformed_entries_of_the_list_are_left_out_and_logged_once(api_client, fake_api, caplog):
+    good = {"id": 1, "project_name": "Good", "ip_type": "icons", "created_at": None}
+    listed = [
+        good,
+        {"id": "2", "project_name": "Id as text"},
+        {"id": None, "project_name": "No id"},
+        {"id": 4, "project_name": 4},
+        {"id": 5, "project_name": ["a"]},
+        {"id": 6, "project_name": "Odd type", "ip_type": {"a": 1}},
+        "not an object",
+    ]
+    fake_api.fake.answer_next(Scripted(200, listed))
+    with caplog.at_level(logging.WARNING, "webapp.bria"):
+        assert api_client.list_projects() == [good]
+    assert [r.getMessage() for r in caplog.records] == [
+        "bria_api left out 6 malformed entries of 7 in the list of projects"
+    ]
+
+
+def test_a_project_that_cannot_be_read_is_a_bad_response(api_client, fake_api):
+    fake_api.fake.answer_next(Scripted(200, {"id": "abc", "project_name": "P"}))
+    with pytest.raises(bria.BriaBadResponse):
+        api_client.get_project(1)
+
+
 def test_a_redirect_is_not_followed_so_the_token_goes_nowhere_else(api_client, fake_api):
-    fake_api.fake.answer_next(Scripted(307, ""))
+    fake_api.fake.answer_next(Scripted(307, "", headers={"Location": "http://elsewhere.invalid/"}))
     with pytest.raises(bria.BriaBadResponse):
         api_client.create_project({"project_name": "P"})
     assert len(fake_api.fake.received) == 1
@@ -141,22 +201,22 @@ def test_a_dropped_connection_is_broken_with_an_unknown_outcome_and_no_retry(api
     assert len(fake_api.fake.posts()) == 1
 
 
-def test_nothing_listening_is_unreachable_and_known_not_to_have_created(monkeypatch):
-    monkeypatch.setattr(bria, "CONNECT_RETRY_PAUSE_SECONDS", 0)
+def test_nothing_listening_is_tried_twice_and_known_not_to_have_created(monkeypatch):
+    attempts = []
+    opening = urllib3.util.connection.create_connection
+
+    def counting(address, *args, **kwargs):
+        attempts.append(address)
+        return opening(address, *args, **kwargs)
+
+    monkeypatch.setattr(urllib3.util.connection, "create_connection", counting)
     port = free_port()  # nothing listens there
-    calls = []
     client = BriaClient(f"http://127.0.0.1:{port}/v1", TOKEN, timeout=1.0)
-    original = requests.Session.send
-
-    def counting(self, prepared, **kwargs):
-        calls.append(prepared.method)
-        return original(self, prepared, **kwargs)
-
-    monkeypatch.setattr(requests.Session, "send", counting)
     with pytest.raises(bria.BriaUnreachable) as raised:
         client.create_project({"project_name": "P"})
+    assert isinstance(raised.value, bria.BriaNotSent)
     assert not raised.value.outcome_unknown
-    assert calls == ["POST", "POST"]  # one retry, allowed because nothing was sent
+    assert attempts == [("127.0.0.1", port)] * 2  # one retry: nothing was sent
 
 
 def test_the_token_is_redacted_from_messages_and_repr(api_client, fake_api):
@@ -168,22 +228,83 @@ def test_the_token_is_redacted_from_messages_and_repr(api_client, fake_api):
     assert TOKEN not in repr(api_client)
 
 
-def test_a_long_text_reason_is_shortened():
+@pytest.mark.parametrize("offset", [0, 150, bria.MESSAGE_LIMIT - 10, bria.MESSAGE_LIMIT - 2])
+def test_no_piece_of_the_token_survives_a_long_message_cut_anywhere(offset):
     response = requests.Response()
     response.status_code = 400
-    response._content = ("word " * 200).encode()
-    assert len(bria.message_from_body(response)) == bria.MESSAGE_LIMIT
+    response._content = ("x" * offset + TOKEN + " and more words" * 40).encode()
+    message = bria.message_from_body(response, TOKEN)
+    assert len(message) <= bria.MESSAGE_LIMIT + len("[redacted]")
+    for length in range(4, len(TOKEN) + 1):
+        assert TOKEN[:length] not in message
 
 
-def test_a_proxy_and_ca_bundle_from_the_environment_are_still_used(monkeypatch):
-    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal:3128")
-    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/company.pem")
+def test_a_message_that_itself_ends_in_the_start_of_the_token_hides_it():
+    assert bria.redact(f"quota for {TOKEN[:9]}", TOKEN) == "quota for [redacted]"
+    assert bria.redact("quota for te", TOKEN) == "quota for te"  # too short to be a piece
+
+
+@pytest.mark.parametrize(
+    ("header", "kept"),
+    [
+        ("req-1234.abc:5", "req-1234.abc:5"),
+        ("abc\ninjected=1", None),
+        ("a" * 65, None),
+        (f"{TOKEN}", None),
+        ("id with spaces", None),
+    ],
+)
+def test_request_ids_are_kept_only_when_short_and_plain(header, kept):
+    response = requests.Response()
+    response.status_code = 400
+    response.headers["X-Request-Id"] = header
+    assert bria.request_id_of(response, TOKEN) == kept
+
+
+def test_a_proxy_from_the_environment_is_used(fake_api, monkeypatch):
+    monkeypatch.setenv("HTTP_PROXY", fake_api.base_url.rsplit("/v1", 1)[0])
     monkeypatch.delenv("NO_PROXY", raising=False)
     monkeypatch.delenv("no_proxy", raising=False)
-    client = BriaClient("https://engine.prod.bria-api.com/v1", TOKEN, timeout=5)
-    assert client.session.proxies["https"] == "http://proxy.internal:3128"
-    assert client.session.verify == "/etc/ssl/company.pem"
+    client = BriaClient("http://bria-api.invalid/v1", TOKEN, timeout=2)
+    assert client.list_projects() == []
+    [sent] = fake_api.fake.received
+    assert sent.path == "http://bria-api.invalid/v1/tailored-gen/projects"
 
-    monkeypatch.setenv("NO_PROXY", "bria-api.com")
-    bypassing = BriaClient("https://engine.prod.bria-api.com/v1", TOKEN, timeout=5)
-    assert "https" not in bypassing.session.proxies
+
+class Refusing:
+    """An admission that lets nothing go, and remembers what Bria said about limits."""
+
+    def __init__(self) -> None:
+        self.paused: list[float | None] = []
+
+    @contextmanager
+    def __call__(self, method: str):
+        raise bria.BriaBudgetSpent(12)
+        yield
+
+    def rate_limited(self, retry_after: float | None) -> None:
+        self.paused.append(retry_after)
+
+
+class Allowing(Refusing):
+    @contextmanager
+    def __call__(self, method: str):
+        yield
+
+
+def test_a_call_the_admission_refuses_is_not_sent(fake_api):
+    client = BriaClient(fake_api.base_url, TOKEN, timeout=1, admission=Refusing())
+    with pytest.raises(bria.BriaBudgetSpent) as raised:
+        client.create_project({"project_name": "P"})
+    assert raised.value.retry_after == 12 and isinstance(raised.value, bria.BriaNotSent)
+    assert fake_api.fake.received == []
+
+
+def test_too_many_requests_pauses_the_admission_for_as_long_as_bria_says(fake_api):
+    admission = Allowing()
+    client = BriaClient(fake_api.base_url, TOKEN, timeout=1, admission=admission)
+    fake_api.fake.answer_next(Scripted(429, "", headers={"Retry-After": "40"}), Scripted(429, ""))
+    for _ in range(2):
+        with pytest.raises(bria.BriaRateLimited):
+            client.list_projects()
+    assert admission.paused == [40.0, None]

@@ -9,35 +9,59 @@ import pytest
 from werkzeug.security import generate_password_hash
 
 from tests.conftest import make_app
-from tests.helpers import VALID, hidden_inputs, input_value, submit
+from tests.support.pages import VALID, follow, hidden_inputs, input_value, main_text, submit
 from webapp.config import CSRF_TIME_LIMIT_SECONDS, MAX_BODY_BYTES
 from webapp.security import CONTENT_SECURITY_POLICY
 
 ANSWERS = {**VALID, "ip_medium": "photography", "training_version": "3.2"}
+SAME_SITE = {"Origin": "http://localhost"}
 
 
 def assert_kept(html: str) -> None:
     assert input_value(html, "project_name") == "Lora adventures"
     assert input_value(html, "ip_description") == "a female character with purple hair"
-    assert "Our mascot for the spring campaign</textarea>" in html
-    assert 'value="photography" checked' in html and 'value="defined_character" checked' in html
-    assert 'value="3.2" checked' in html
+    assert input_value(html, "project_description") == "Our mascot for the spring campaign"
+    assert input_value(html, "ip_medium") == "photography"
+    assert input_value(html, "ip_type") == "defined_character"
+    assert input_value(html, "training_version") == "3.2"
 
 
 def test_a_missing_csrf_token_creates_nothing_and_keeps_the_answers(live_client, fake_api):
     tokens = hidden_inputs(live_client.get("/").get_data(as_text=True))
     del tokens["csrf_token"]
 
-    response = live_client.post("/", data={**tokens, **ANSWERS})
-    html = response.get_data(as_text=True)
+    response = live_client.post("/", data={**tokens, **ANSWERS}, headers=SAME_SITE)
+    html = follow(live_client, response).get_data(as_text=True)
 
-    assert response.status_code == 400
-    assert "Nothing was created. Your answers are below" in html
+    assert "Nothing was sent. Your answers are below" in main_text(html)
     assert_kept(html)
     assert fake_api.fake.posts() == []
     # The form that came back has a working token: sending it creates the project.
-    assert submit(live_client, html, **ANSWERS).status_code == 303
+    created = follow(live_client, submit(live_client, html, **ANSWERS))
+    assert "Project created" in main_text(created.get_data(as_text=True))
     assert len(fake_api.fake.posts()) == 1
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        pytest.param({}, id="no-origin"),
+        pytest.param({"Origin": "https://evil.example"}, id="other-origin"),
+        pytest.param({"Referer": "https://evil.example/page"}, id="other-referer"),
+        pytest.param({"Origin": "null"}, id="opaque-origin"),
+    ],
+)
+def test_a_post_from_another_site_gets_an_empty_form_not_its_answers(
+    live_client, fake_api, headers
+):
+    forged = {**ANSWERS, "project_name": "Planted by evil", "ip_name": "Mallory"}
+    response = live_client.post("/", data=forged, headers=headers)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "A form from another website tried to send this" in main_text(html)
+    assert input_value(html, "project_name") == ""
+    assert "Planted" not in html and "Mallory" not in html
+    assert fake_api.fake.posts() == []
 
 
 def test_a_token_from_a_tab_left_open_past_the_limit_is_refused_kindly(
@@ -51,11 +75,11 @@ def test_a_token_from_a_tab_left_open_past_the_limit_is_refused_kindly(
         )
         page = live_client.get("/").get_data(as_text=True)
 
-    response = submit(live_client, page, **ANSWERS)
+    response = live_client.post("/", data={**hidden_inputs(page), **ANSWERS}, headers=SAME_SITE)
+    html = follow(live_client, response).get_data(as_text=True)
 
-    assert response.status_code == 400
-    assert "This page was open for a long time" in response.get_data(as_text=True)
-    assert_kept(response.get_data(as_text=True))
+    assert "This page was open for a long time" in main_text(html)
+    assert_kept(html)
     assert fake_api.fake.posts() == []
 
 
@@ -67,7 +91,7 @@ def test_a_tab_left_open_for_a_working_day_still_works(live_client, monkeypatch)
             lambda self: int(time.time()) - 10 * 60 * 60,
         )
         page = live_client.get("/").get_data(as_text=True)
-    assert submit(live_client, page, **ANSWERS).status_code == 303
+    assert submit(live_client, page, **ANSWERS).headers["Location"].startswith("/submissions/")
 
 
 def test_a_body_over_the_limit_is_a_friendly_413_with_the_form(live_client, fake_api):
@@ -78,15 +102,15 @@ def test_a_body_over_the_limit_is_a_friendly_413_with_the_form(live_client, fake
     html = response.get_data(as_text=True)
 
     assert response.status_code == 413
-    assert "What you sent is too large" in html and "Nothing was created" in html
+    assert "What you sent is too large for this app, so nothing was created" in main_text(html)
     assert '<form method="post"' in html
     assert fake_api.fake.posts() == []
 
 
 def test_text_longer_than_a_field_allows_is_refused_next_to_the_field(client):
-    response = submit(client, **{**ANSWERS, "project_name": "n" * 5000})
-    html = response.get_data(as_text=True)
-    assert response.status_code == 400
+    html = follow(client, submit(client, **{**ANSWERS, "project_name": "n" * 5000})).get_data(
+        as_text=True
+    )
     assert 'id="project_name-error"' in html
     assert input_value(html, "project_name") == "n" * 5000
 
@@ -130,9 +154,12 @@ def every_kind_of_response(client) -> dict[str, object]:
     css = next(p for p in page.split('"') if p.startswith("/static/app.css?v="))
     responses = {
         "form": client.get("/"),
-        "invalid form": submit(client, project_name=""),
+        "invalid form": follow(client, submit(client, project_name="")),
         "created redirect": created,
-        "project": client.get(created.headers["Location"]),
+        "confirmation": client.get(created.headers["Location"]),
+        "project": client.get("/projects/1"),
+        "edit": client.get("/projects/1/edit"),
+        "delete": client.get("/projects/1/delete"),
         "list": client.get("/projects?q=lora"),
         "unknown project": client.get("/projects/999999"),
         "not found": client.get("/nowhere"),
@@ -142,6 +169,8 @@ def every_kind_of_response(client) -> dict[str, object]:
         "sign in": client.get("/sign-in"),
         "stylesheet": client.get(css),
         "favicon missing": client.get("/favicon.ico"),
+        "static missing": client.get("/static/nothing.css"),
+        "stylesheet other version": client.get("/static/app.css?v=0123456789ab"),
     }
     for response in responses.values():
         response.get_data()
@@ -156,9 +185,11 @@ def test_every_response_carries_the_security_headers(client):
         assert headers["X-Content-Type-Options"] == "nosniff", name
         assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin", name
         assert "camera=()" in headers["Permissions-Policy"], name
-        expected_cache = (
-            "public, max-age=31536000, immutable" if name == "stylesheet" else "no-store"
-        )
+        expected_cache = {
+            "stylesheet": "public, max-age=31536000, immutable",
+            "static missing": "no-cache",
+            "stylesheet other version": "no-cache",
+        }.get(name, "no-store")
         assert headers["Cache-Control"] == expected_cache, name
 
 
@@ -210,7 +241,7 @@ def test_sign_in_and_sign_out_without_a_csrf_token_are_refused_kindly(tmp_path):
         tmp_path / "gated", ACCESS_PASSWORD_HASH=generate_password_hash("open sesame")
     ).test_client()
 
-    sign_in = gated.post("/sign-in", data={"password": "open sesame"})
+    sign_in = gated.post("/sign-in", data={"password": "open sesame"}, headers=SAME_SITE)
     assert sign_in.status_code == 400
     assert "This page was open for a long time. Enter the password again" in sign_in.get_data(
         as_text=True

@@ -6,7 +6,7 @@ import pytest
 from werkzeug.datastructures import MultiDict
 
 from webapp import rules
-from webapp.forms import ProjectForm
+from webapp.forms import CreateProjectForm, EditProjectForm
 from webapp.ledger import new_submission_id
 
 COMBINATIONS = list(itertools.product(rules.MEDIA_BY_VALUE, rules.IP_TYPES_BY_VALUE))
@@ -15,7 +15,7 @@ COMBINATIONS = list(itertools.product(rules.MEDIA_BY_VALUE, rules.IP_TYPES_BY_VA
 def make_form(app, **fields):
     data = {"submission_id": new_submission_id(), **fields}
     with app.test_request_context(method="POST", data=data):
-        form = ProjectForm(formdata=MultiDict(data), meta={"csrf": False})
+        form = CreateProjectForm(formdata=MultiDict(data), meta={"csrf": False})
         valid = form.validate()
         return form, valid
 
@@ -44,7 +44,7 @@ def test_every_allowed_combination_builds_exactly_the_fields_that_apply(
         assert not valid
         assert form.errors == {
             "ip_type": [
-                f"{kind.label} is available only for illustration: select Illustration, "
+                f"“{kind.label}” is available only for illustration: select Illustration, "
                 "or choose another type of IP"
             ]
         }
@@ -99,7 +99,7 @@ def test_empty_optional_fields_are_left_out(app):
             {"ip_type": "defined_character", "ip_name": "", "ip_description": ""},
             {
                 "ip_name": "Enter the character's name",
-                "ip_description": "Enter a short description of the IP",
+                "ip_description": "Enter a short description",
             },
         ),
         (
@@ -112,7 +112,7 @@ def test_empty_optional_fields_are_left_out(app):
         ),
         (
             {"ip_type": "object_variants", "ip_description": "one two three four five six seven"},
-            {"ip_description": "Short description of the IP must be 6 words or fewer"},
+            {"ip_description": "Short description must be 6 words or fewer"},
         ),
         (
             {"training_version": "4.0"},
@@ -124,7 +124,10 @@ def test_empty_optional_fields_are_left_out(app):
         ),
         (
             {"project_name": "a\x00b"},
-            {"project_name": "Project name must not contain control characters"},
+            {
+                "project_name": "Project name has an invisible character in it: type it "
+                "again rather than pasting it"
+            },
         ),
         (
             {"project_description": "y" * 1001},
@@ -167,7 +170,7 @@ def test_six_words_is_the_most_a_description_may_have(app):
 
 def test_a_missing_submission_id_is_a_form_level_problem(app):
     with app.test_request_context(method="POST"):
-        form = ProjectForm(
+        form = CreateProjectForm(
             formdata=MultiDict(
                 {"project_name": "P", "ip_medium": "illustration", "ip_type": "icons"}
             ),
@@ -175,5 +178,64 @@ def test_a_missing_submission_id_is_a_form_level_problem(app):
         )
         assert not form.validate()
         assert form.form_errors == [
-            "This form is out of date. Check your answers and select Create project again."
+            "This form is out of date. Check your answers and select the button again."
         ]
+
+
+def test_a_pasted_tab_or_line_break_in_a_name_becomes_a_space(app):
+    form, valid = make_form(
+        app, project_name="Lora\tsummer\r\ncampaign ", ip_medium="illustration", ip_type="icons"
+    )
+    assert valid, form.errors
+    assert form.to_payload()["project_name"] == "Lora summer  campaign"
+
+
+def test_what_was_typed_is_kept_as_typed_even_for_a_field_the_type_does_not_use(app):
+    form, valid = make_form(
+        app, project_name=" P ", ip_medium="photography", ip_type="other", ip_name="Lora"
+    )
+    assert valid
+    assert "ip_name" not in form.to_payload()
+    assert form.answers()["ip_name"] == "Lora" and form.answers()["project_name"] == " P "
+
+
+def edit_form(app, ip_type, **fields):
+    data = {"submission_id": new_submission_id(), **fields}
+    with app.test_request_context(method="POST", data=data):
+        form = EditProjectForm(ip_type, formdata=MultiDict(data), meta={"csrf": False})
+        return form, form.validate()
+
+
+@pytest.mark.parametrize(
+    ("ip_type", "expected"),
+    [
+        ("defined_character", {"project_name", "project_description", "ip_name", "ip_description"}),
+        ("object_variants", {"project_name", "project_description", "ip_description"}),
+        ("icons", {"project_name", "project_description"}),
+    ],
+)
+def test_the_edit_form_sends_only_what_the_projects_type_uses(app, ip_type, expected):
+    form, valid = edit_form(
+        app,
+        ip_type,
+        project_name="Renamed",
+        project_description="",
+        ip_name="Mira",
+        ip_description="green hair",
+        ip_medium="photography",
+    )
+    assert valid, form.errors
+    changes = form.to_changes()
+    assert set(changes) == expected
+    assert changes["project_description"] == ""  # emptied on purpose: it is sent
+
+
+def test_the_edit_form_applies_the_types_rules(app):
+    form, valid = edit_form(
+        app, "defined_character", project_name="P", ip_name="", ip_description="1 2 3 4 5 6 7"
+    )
+    assert not valid
+    assert form.errors == {
+        "ip_name": ["Enter the character's name"],
+        "ip_description": ["Short description must be 6 words or fewer"],
+    }

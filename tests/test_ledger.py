@@ -1,69 +1,141 @@
-"""The ledger lets each submission id reach the API once, even under concurrency."""
+"""The ledger on SQLite and PostgreSQL: an id reaches Bria once, a new name is held once."""
+
+from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from webapp.ledger import CREATED, PENDING, REFUSED, UNKNOWN, Ledger, make_engine, new_submission_id
+import pytest
+
+from webapp.database import make_engine
+from webapp.ledger import (
+    CREATE,
+    DONE,
+    DUPLICATES,
+    EDIT,
+    INVALID,
+    NOT_SENT,
+    PENDING,
+    REFUSED,
+    UNKNOWN,
+    Ledger,
+    new_submission_id,
+)
+
+PAYLOAD = {"project_name": "Lora", "ip_medium": "illustration", "ip_type": "icons"}
+ANSWERS = {**PAYLOAD, "project_description": ""}
 
 
-def make_ledger(tmp_path):
-    return Ledger(make_engine(f"sqlite:///{tmp_path / 'ledger.sqlite3'}"))
+@pytest.fixture
+def ledger(database_url):
+    engine = make_engine(database_url)
+    yield Ledger(engine)
+    engine.dispose()
 
 
-def test_an_id_is_claimed_once(tmp_path):
-    ledger = make_ledger(tmp_path)
-    sid = new_submission_id()
-    assert ledger.claim(sid, "Name")
-    assert not ledger.claim(sid, "Name")
-    assert ledger.get(sid).state == PENDING
+def test_an_id_is_claimed_once_and_its_outcome_kept(ledger):
+    submission_id = new_submission_id()
+    assert ledger.claim(submission_id, CREATE, PAYLOAD, ANSWERS, name_key="lora").won
+    assert not ledger.claim(submission_id, CREATE, PAYLOAD, ANSWERS, name_key="lora").won
+    pending = ledger.get(submission_id)
+    assert (pending.state, pending.kind, pending.payload) == (PENDING, CREATE, PAYLOAD)
+    assert pending.attempted_at is not None
+
+    assert ledger.record_done(submission_id, {"id": 7, "project_name": "Lora"})
+    done = ledger.get(submission_id)
+    assert (done.state, done.project_id, done.project["id"]) == (DONE, 7, 7)
+    assert ledger.get("no-such-submission-id-000") is None
 
 
-def test_sixteen_threads_racing_for_one_id_give_one_winner(tmp_path):
-    ledger = make_ledger(tmp_path)
-    sid = new_submission_id()
+def test_sixteen_threads_racing_for_one_id_give_one_winner(ledger):
+    submission_id = new_submission_id()
     start = threading.Barrier(16)
 
-    def race(_):
+    def race(_: int) -> bool:
         start.wait()
-        return ledger.claim(sid, "Name")
+        return ledger.claim(submission_id, CREATE, PAYLOAD, ANSWERS).won
 
     with ThreadPoolExecutor(16) as pool:
-        results = list(pool.map(race, range(16)))
-    assert results.count(True) == 1
+        assert sorted(pool.map(race, range(16))) == [False] * 15 + [True]
 
 
-def test_outcomes_are_recorded_and_read_back(tmp_path):
-    ledger = make_ledger(tmp_path)
-    created, refused, unknown = (new_submission_id() for _ in range(3))
-    for sid in (created, refused, unknown):
-        ledger.claim(sid, "Name")
-    ledger.record_created(created, {"id": 7, "project_name": "Name"})
-    ledger.record_refused(refused, "No")
-    ledger.record_unknown(unknown, "Maybe")
+def test_twenty_people_sending_one_new_name_at_once_hold_it_once(ledger):
+    ids = [new_submission_id() for _ in range(20)]
+    start = threading.Barrier(20)
 
-    assert (ledger.get(created).state, ledger.get(created).project_id) == (CREATED, 7)
-    assert ledger.get(created).project == {"id": 7, "project_name": "Name"}
-    assert (ledger.get(refused).state, ledger.get(refused).message) == (REFUSED, "No")
-    assert (ledger.get(unknown).state, ledger.get(unknown).message) == (UNKNOWN, "Maybe")
-    assert ledger.project_ids_created() == {7}
-    assert ledger.get(created).claimed_at.tzinfo is not None
-
-
-def test_the_ledger_lives_in_a_file_that_outlasts_the_process_objects(tmp_path):
-    sid = new_submission_id()
-    make_ledger(tmp_path).claim(sid, "Name")
-    assert make_ledger(tmp_path).get(sid).state == PENDING
-
-
-def test_workers_starting_together_on_a_new_database_all_start(tmp_path):
-    """gunicorn starts its workers at once; each makes the tables if they are missing."""
-    url = f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
-    start = threading.Barrier(8)
-
-    def boot(_):
+    def send(submission_id: str):
         start.wait()
-        return Ledger(make_engine(url))
+        return ledger.claim(submission_id, CREATE, PAYLOAD, ANSWERS, name_key="lora")
 
-    with ThreadPoolExecutor(8) as pool:
-        ledgers = list(pool.map(boot, range(8)))
-    assert ledgers[0].claim(new_submission_id(), "Name")
+    with ThreadPoolExecutor(20) as pool:
+        claims = list(pool.map(send, ids))
+    winners = [i for i, claim in zip(ids, claims, strict=True) if claim.won]
+    assert len(winners) == 1
+    assert {claim.name_held_by for claim in claims if not claim.won} == {winners[0]}
+    # Losing the name leaves the id unclaimed: the person may still choose to send it.
+    assert [ledger.get(i) for i in ids if i not in winners] == [None] * 19
+    assert [s.id for s in ledger.holds_for("lora")] == winners
+
+
+def test_a_draft_keeps_the_answers_and_can_still_be_sent(ledger):
+    submission_id = new_submission_id()
+    answers = {**ANSWERS, "project_name": "  Lora  "}
+    assert ledger.save_draft(submission_id, CREATE, INVALID, answers, {"ip_type": "Select"})
+    draft = ledger.get(submission_id)
+    assert (draft.state, draft.answers, draft.problems) == (INVALID, answers, {"ip_type": "Select"})
+    assert not draft.reached_bria
+    assert ledger.save_draft(submission_id, CREATE, DUPLICATES, answers)
+    assert ledger.claim(submission_id, CREATE, PAYLOAD, ANSWERS).won
+    # Once it reached Bria, its row is never overwritten by a draft again.
+    assert not ledger.save_draft(submission_id, CREATE, INVALID, answers)
+    assert ledger.get(submission_id).state == PENDING
+
+
+def test_outcomes_that_created_nothing_free_the_name(ledger):
+    refused, unknown, unsent = (new_submission_id() for _ in range(3))
+    for submission_id, name in ((refused, "a"), (unknown, "b"), (unsent, "c")):
+        assert ledger.claim(submission_id, CREATE, PAYLOAD, ANSWERS, name_key=name).won
+    ledger.record_refused(refused, {"kind": "bad_request"})
+    ledger.record_unknown(unknown, {"kind": "timeout"})
+    ledger.record_not_sent(unsent, {"kind": "budget"})
+    assert ledger.get(refused).state == REFUSED and ledger.holds_for("a") == []
+    assert ledger.get(unknown).state == UNKNOWN and len(ledger.holds_for("b")) == 1
+    assert ledger.get(unsent).state == NOT_SENT and ledger.holds_for("c") == []
+    assert ledger.claim(unsent, CREATE, PAYLOAD, ANSWERS, name_key="c").won  # nothing was sent
+
+
+def test_a_project_is_accounted_for_by_one_create_only(ledger):
+    first, second = new_submission_id(), new_submission_id()
+    for submission_id in (first, second):
+        ledger.claim(submission_id, CREATE, PAYLOAD, ANSWERS)
+        ledger.record_unknown(submission_id, {"kind": "timeout"})
+    project = {"id": 5, "project_name": "Lora"}
+    assert ledger.record_done(first, project)
+    assert not ledger.record_done(second, project)
+    assert ledger.get(second).state == UNKNOWN
+    assert ledger.project_ids_accounted_for([5, 6]) == {5}
+    # An edit of that project is not a create: it does not compete for it.
+    edit = new_submission_id()
+    ledger.claim(edit, EDIT, {"project_name": "L"}, {}, project_id=5)
+    assert ledger.record_done(edit, project)
+
+
+def test_names_of_work_done_before_a_list_read_are_freed_by_it(ledger):
+    done, later = new_submission_id(), new_submission_id()
+    ledger.claim(done, CREATE, PAYLOAD, ANSWERS, name_key="lora")
+    ledger.record_done(done, {"id": 1, "project_name": "Lora"})
+    as_of = ledger.get(done).updated_at + 0.001
+    ledger.claim(later, CREATE, PAYLOAD, ANSWERS, name_key="mira")
+    ledger.release_names_listed_since(as_of)
+    assert ledger.holds_for("lora") == []
+    assert [s.id for s in ledger.holds_for("mira")] == [later]
+
+
+def test_the_ledger_outlasts_its_engine(database_url):
+    submission_id = new_submission_id()
+    first = make_engine(database_url)
+    Ledger(first).claim(submission_id, CREATE, PAYLOAD, ANSWERS)
+    first.dispose()
+    second = make_engine(database_url)
+    assert Ledger(second).get(submission_id).state == PENDING
+    second.dispose()

@@ -1,24 +1,30 @@
 """The pages end to end in the test client, in real mode against the local fake API."""
 
-import re
+from __future__ import annotations
 
 import pytest
-from werkzeug.security import generate_password_hash
 
-from tests.conftest import make_app
-from tests.helpers import VALID, field_errors, hidden_inputs, input_value, submit
-from webapp.fake_api import Scripted
-
-
-def main_text(html: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html[html.index("<main") :]))
+from tests.support.fake_api import Scripted
+from tests.support.pages import (
+    VALID,
+    field_errors,
+    follow,
+    hidden_inputs,
+    input_value,
+    links,
+    main_text,
+    soup,
+    submission_path,
+    submit,
+    title,
+)
 
 
 def test_the_form_asks_medium_before_type_and_names_inputs_as_the_api_does(client):
     html = client.get("/").get_data(as_text=True)
-    names = re.findall(r'<(?:input|textarea)[^>]*name="([a-z_]+)"', html)
-    ordered = list(dict.fromkeys(names))
-    assert ordered == [
+    form = soup(html).select_one("form#project-form")
+    names = list(dict.fromkeys(str(tag["name"]) for tag in form.select("input[name], textarea")))
+    assert names == [
         "csrf_token",
         "submission_id",
         "project_name",
@@ -29,48 +35,35 @@ def test_the_form_asks_medium_before_type_and_names_inputs_as_the_api_does(clien
         "ip_description",
         "training_version",
     ]
-    assert "novalidate" in html
-    assert "(optional)" in html and "*" not in main_text(html)
-
-
-def test_an_invalid_submission_never_leaves_the_app_and_keeps_what_was_typed(live_client, fake_api):
-    response = submit(
-        live_client,
-        project_name="My <b>project</b>",
-        ip_medium="photography",
-        ip_type="icons",
-        ip_name="one two three four",
-    )
-    html = response.get_data(as_text=True)
-
-    assert response.status_code == 400
-    assert fake_api.fake.received == []
-    assert "<title>Error: " in html
-    assert "There is a problem" in html
-    assert field_errors(html) == {
-        "ip_type": "Icons is available only for illustration: select Illustration, "
-        "or choose another type of IP"
-    }
-    assert input_value(html, "project_name") == "My &lt;b&gt;project&lt;/b&gt;"
-    assert input_value(html, "ip_name") == "one two three four"
-    assert re.search(r'value="photography" checked', html)
-    assert re.search(r'value="icons" checked', html)
-
-
-def test_a_created_project_page_shows_every_field(live_client, fake_api):
-    response = submit(live_client, **{**VALID, "training_version": "fibo"})
-    html = live_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert form.has_attr("novalidate")
     text = main_text(html)
+    assert "(optional)" in text and "*" not in text
+    assert "intellectual property" in text  # "IP", explained once
+    assert "Up to 100 characters" in text and "Up to 1000 characters" in text
+
+
+def test_a_create_sends_one_post_and_redirects_to_its_confirmation(live_client, fake_api):
+    sent = submit(live_client, **VALID)
+    location = submission_path(sent)
+    [post] = fake_api.fake.posts()
+    assert post.body == {
+        "project_name": "Lora adventures",
+        "project_description": "Our mascot for the spring campaign",
+        "ip_name": "Lora",
+        "ip_description": "a female character with purple hair",
+        "ip_medium": "illustration",
+        "ip_type": "defined_character",
+    }
+    page = live_client.get(location)
+    text = main_text(page.get_data(as_text=True))
     for expected in [
         "Project created",
-        "Project ID 1",
         "Lora adventures",
         "Our mascot for the spring campaign",
-        "Illustration",
         "Defined character",
-        "IP name Lora",
-        "a female character with purple hair",
-        "Locked to FIBO",
+        "Character name Lora",
+        "Short description a female character with purple hair",
+        "Not locked yet: the first dataset decides the family",
         "Status Active",
         "UTC",
         "at least 5 images",
@@ -78,36 +71,59 @@ def test_a_created_project_page_shows_every_field(live_client, fake_api):
         "Create another project",
     ]:
         assert expected in text, expected
-    # The confirmation shows the API's own 201 answer: a create costs one API call...
+    # The confirmation is the create's own 201 answer: one API call for the whole create.
     assert [r.method for r in fake_api.fake.received] == ["GET", "POST"]
-    # ...and every later visit reads the project from the API.
-    fake_api.fake.projects[0]["status"] = "training"
-    again = main_text(live_client.get("/projects/1").get_data(as_text=True))
-    assert "Project created" not in again and "Lora adventures" in again
-    assert "Status Training" in again
-    assert fake_api.fake.received[-1].path == "/v1/tailored-gen/projects/1"
+    # Refreshing it asks Bria nothing more.
+    assert live_client.get(location).status_code == 200
+    assert len(fake_api.fake.received) == 2
 
 
-def test_the_confirmation_is_only_for_the_session_that_created_the_project(live_client, fake_api):
-    created = submit(live_client, **VALID)
-    other = live_client.application.test_client()
-    page = main_text(other.get(created.headers["Location"]).get_data(as_text=True))
-    assert "Project created" not in page and "Lora adventures" in page
-    assert fake_api.fake.received[-1].path == "/v1/tailored-gen/projects/1"
-    # A forged flag naming another submission shows nothing from the ledger.
-    with live_client.session_transaction() as cookie:
-        cookie["just_created"] = "not-a-submission-id"
-    page = main_text(live_client.get("/projects/1").get_data(as_text=True))
-    assert "Project created" not in page
+def test_a_project_page_reads_bria_unless_it_read_it_a_moment_ago(live_client, fake_api):
+    project = fake_api.fake.add_project(project_name="Scenes", ip_type="stylized_scene")
+    page = live_client.get(f"/projects/{project['id']}").get_data(as_text=True)
+    assert "Scenes" in main_text(page) and "Stylized scene" in main_text(page)
+    live_client.get(f"/projects/{project['id']}")
+    reads = fake_api.fake.calls("GET", f"/projects/{project['id']}")
+    assert len(reads) == 1
+    assert f"/projects/{project['id']}/edit" in links(page)
+    assert f"/projects/{project['id']}/delete" in links(page)
 
 
-def test_an_unlocked_project_says_so(live_client):
-    response = submit(live_client, **VALID)
-    text = main_text(live_client.get(response.headers["Location"]).get_data(as_text=True))
-    assert "Not locked yet: it takes the version of the first dataset" in text
+def test_an_invalid_submission_never_leaves_the_app_and_keeps_what_was_typed(live_client, fake_api):
+    sent = submit(
+        live_client,
+        project_name="My <b>project</b>",
+        ip_medium="photography",
+        ip_type="icons",
+        ip_name="one two three four",
+    )
+    location = submission_path(sent)
+    html = live_client.get(location).get_data(as_text=True)
+    assert fake_api.fake.received == []
+    assert title(html).startswith("Error: ")
+    assert "There is a problem" in html
+    assert field_errors(html) == {
+        "ip_type": "“Icons” is available only for illustration: select Illustration, "
+        "or choose another type of IP"
+    }
+    assert input_value(html, "project_name") == "My <b>project</b>"
+    assert "<b>project</b>" not in html
+    assert input_value(html, "ip_name") == "one two three four"
+    assert input_value(html, "ip_medium") == "photography"
+    assert input_value(html, "ip_type") == "icons"
+    # Nothing reached Bria, so the page keeps the same one-time id: sending it is safe.
+    assert hidden_inputs(html)["submission_id"] == location.rsplit("/", 1)[1]
 
 
-def test_projects_are_listed_newest_first_with_links_and_search(live_client, fake_api):
+def test_corrected_answers_sent_from_the_error_page_create_the_project(live_client, fake_api):
+    first = follow(live_client, submit(live_client, project_name="", ip_medium="illustration"))
+    fixed = submit(live_client, first.get_data(as_text=True), **VALID)
+    page = follow(live_client, fixed).get_data(as_text=True)
+    assert "Project created" in main_text(page)
+    assert len(fake_api.fake.posts()) == 1
+
+
+def test_projects_are_listed_newest_first_with_links_filters_and_search(live_client, fake_api):
     fake_api.fake.add_project(
         project_name="Old icons", ip_type="icons", created_at="2024-01-01T10:00:00Z"
     )
@@ -119,26 +135,63 @@ def test_projects_are_listed_newest_first_with_links_and_search(live_client, fak
         created_at="2025-06-01T09:30:00Z",
     )
     html = live_client.get("/projects").get_data(as_text=True)
-    assert html.index("New scene") < html.index("Old icons")
-    assert 'href="/projects/2"' in html and 'href="/projects/1"' in html
     text = main_text(html)
-    assert "Stylized scene" in text and "Photography" in text and "Locked to Legacy (Max)" in text
+    assert text.index("New scene") < text.index("Old icons")
+    assert "/projects/2" in links(html) and "/projects/1" in links(html)
+    assert "Stylized scene" in text and "Photography" in text and "Legacy" in text
     assert "1 June 2025 at 09:30 UTC" in text
+    assert soup(html).select_one("time")["datetime"] == "2025-06-01T09:30:00Z"
 
     found = main_text(live_client.get("/projects?q=ICONS").get_data(as_text=True))
-    assert "Old icons" in found and "New scene" not in found and "1 of 2 projects match" in found
+    assert "Old icons" in found and "New scene" not in found and "Found 1 of 2 projects." in found
+    by_type = main_text(live_client.get("/projects?type=stylized_scene").get_data(as_text=True))
+    assert "New scene" in by_type and "Old icons" not in by_type
+    by_family = main_text(
+        live_client.get("/projects?family=Legacy&medium=photography").get_data(as_text=True)
+    )
+    assert "New scene" in by_family and "Old icons" not in by_family
+    odd = live_client.get("/projects?type=<b>&page=x&family=nope")
+    assert odd.status_code == 200 and "2 projects" in main_text(odd.get_data(as_text=True))
+    assert len(fake_api.fake.calls("GET", "/tailored-gen/projects")) == 1  # one read for all
+
+
+def test_a_hundred_and_twenty_projects_come_in_pages_of_fifty(live_client, fake_api):
+    for number in range(120):
+        fake_api.fake.add_project(project_name=f"Project {number:03d}")
+    first = live_client.get("/projects").get_data(as_text=True)
+    assert len(soup(first).select("tbody tr")) == 50
+    assert "120 projects, page 1 of 3" in main_text(first)
+    assert "/projects?page=2" in links(first)
+    last = live_client.get("/projects?page=3").get_data(as_text=True)
+    assert len(soup(last).select("tbody tr")) == 20
 
 
 def test_an_empty_list_leads_to_the_form(live_client):
     html = live_client.get("/projects").get_data(as_text=True)
-    assert "There are no projects yet" in html and 'href="/"' in html
+    assert "There are no projects yet" in html and "/" in links(html)
 
 
-def test_a_failing_list_explains_instead_of_crashing(live_client, fake_api):
+def test_a_failing_list_with_nothing_older_to_show_explains(live_client, fake_api):
     fake_api.fake.answer_next(Scripted(500, ""))
     response = live_client.get("/projects")
     assert response.status_code == 502
-    assert "The projects could not be listed" in response.get_data(as_text=True)
+    text = main_text(response.get_data(as_text=True))
+    assert "The projects could not be listed" in text
+    assert "Bria had a problem" in text
+    assert "may have been created" not in text and "answers" not in text
+    assert "Details for your administrator: Bria answered 500" in text
+
+
+def test_a_failing_list_shows_the_last_one_read_with_its_age(live_client, fake_api, monkeypatch):
+    fake_api.fake.add_project(project_name="Kept")
+    live_client.get("/projects")
+    snapshot = live_client.application.extensions["webapp"].snapshot
+    monkeypatch.setattr(snapshot, "ttl", 0)
+    fake_api.fake.answer_next(Scripted(503, ""))
+    page = live_client.get("/projects")
+    text = main_text(page.get_data(as_text=True))
+    assert page.status_code == 200
+    assert "Kept" in text and "This was read from Bria just now" in text
 
 
 def test_an_unknown_project_is_a_friendly_404(live_client):
@@ -147,151 +200,94 @@ def test_an_unknown_project_is_a_friendly_404(live_client):
     assert "Your organisation has no project with the ID 4242" in response.get_data(as_text=True)
 
 
-def test_a_duplicate_name_creates_nothing_until_confirmed_then_exactly_one(live_client, fake_api):
+def test_a_duplicate_name_creates_nothing_until_chosen_then_exactly_one(live_client, fake_api):
     fake_api.fake.add_project(project_name="Lora Adventures ", ip_type="icons")
     answers = {**VALID, "project_name": "  lora adventures"}
 
-    warned = submit(live_client, **answers)
-    html = warned.get_data(as_text=True)
-    assert warned.status_code == 200
+    warned = follow(live_client, submit(live_client, **answers)).get_data(as_text=True)
     assert fake_api.fake.posts() == []
-    assert "already exists" in html and 'href="/projects/1"' in html
-    assert input_value(html, "ip_name") == "Lora"
-    assert 'name="allow_duplicate" value="yes"' in html
+    panel = soup(warned).select_one("[data-module=warning]")
+    assert "already exists" in panel.get_text()
+    assert "/projects/1" in [a["href"] for a in panel.select("a")]
+    # The safe choice comes first, beside the warning; creating another comes second.
+    choices = panel.select(".choices > *")
+    assert [c.get_text(strip=True) for c in choices] == [
+        "Change the name",
+        "Create another project with this name",
+    ]
+    assert choices[1]["form"] == "project-form" and choices[1]["value"] == "yes"
+    assert input_value(warned, "ip_name") == "Lora"
 
-    confirmed = live_client.post(
-        "/", data={**hidden_inputs(html), **answers, "allow_duplicate": "yes"}
-    )
-    assert confirmed.status_code == 303
+    # Sending it again as it is shows the warning again...
+    again = follow(live_client, submit(live_client, warned, **answers)).get_data(as_text=True)
+    assert "already exists" in main_text(again) and fake_api.fake.posts() == []
+    # ...choosing to create another creates exactly one.
+    chosen = submit(live_client, again, **answers, allow_duplicate="yes")
+    assert "Project created" in main_text(follow(live_client, chosen).get_data(as_text=True))
     assert len(fake_api.fake.posts()) == 1
-    listed = live_client.get("/projects").get_data(as_text=True)
-    assert listed.lower().count("lora adventures") == 2
 
 
-def test_the_duplicate_check_reuses_the_cached_list(live_client, fake_api):
-    for number in range(3):
-        submit(live_client, **{**VALID, "project_name": f"Project {number}"})
-    lists = [r for r in fake_api.fake.received if r.method == "GET" and r.path.endswith("projects")]
-    assert len(lists) == 1
-    assert "Project 2" in live_client.get("/projects").get_data(as_text=True)
-    assert (
-        len(
-            [r for r in fake_api.fake.received if r.path.endswith("projects") and r.method == "GET"]
-        )
-        == 1
-    )
-
-
-def test_when_the_list_cannot_be_read_the_person_may_choose(live_client, fake_api):
+def test_when_names_cannot_be_checked_the_person_may_try_again_or_go_on(live_client, fake_api):
     fake_api.fake.answer_next(Scripted(503, ""))
-    html = submit(live_client, **VALID).get_data(as_text=True)
-    assert "We could not check for projects with the same name" in html
+    html = follow(live_client, submit(live_client, **VALID)).get_data(as_text=True)
+    panel = soup(html).select_one("[data-module=warning]")
+    assert "Names could not be checked" in panel.get_text()
+    assert [b.get_text(strip=True) for b in panel.select("button")] == [
+        "Try again",
+        "Create it without checking",
+    ]
     assert fake_api.fake.posts() == []
-    response = live_client.post(
-        "/", data={**hidden_inputs(html), **VALID, "allow_duplicate": "yes"}
-    )
-    assert response.status_code == 303 and len(fake_api.fake.posts()) == 1
+    response = submit(live_client, html, **VALID, allow_duplicate="yes")
+    assert "Project created" in main_text(follow(live_client, response).get_data(as_text=True))
+    assert len(fake_api.fake.posts()) == 1
 
 
 def test_every_page_has_the_navigation(client):
     for path in ["/", "/projects", "/projects/9", "/nowhere"]:
         html = client.get(path).get_data(as_text=True)
-        assert '<a href="/"' in html and '<a href="/projects"' in html, path
+        nav = [a["href"] for a in soup(html).select("nav a")]
+        assert nav == ["/", "/projects"], path
         assert "Sandbox" in html, path
 
 
-def test_healthz_answers_without_calling_the_api(live_client, fake_api):
-    response = live_client.get("/healthz")
-    assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "mode": "live"}
+def test_health_and_readiness_answer_without_calling_the_api(live_client, fake_api):
+    assert live_client.get("/healthz").get_json() == {"status": "ok", "mode": "live"}
+    assert live_client.get("/readyz").get_json() == {"status": "ready", "mode": "live"}
     assert fake_api.fake.received == []
-
-
-@pytest.fixture
-def gated(tmp_path):
-    app = make_app(tmp_path / "gated", ACCESS_PASSWORD_HASH=generate_password_hash("open sesame"))
-    return app.test_client()
-
-
-def sign_in(client, password):
-    page = client.get("/sign-in").get_data(as_text=True)
-    return client.post(
-        "/sign-in?next=/projects", data={**hidden_inputs(page), "password": password}
-    )
-
-
-def test_with_an_access_password_every_page_asks_for_it(gated):
-    assert gated.get("/").status_code == 302
-    assert gated.get("/projects").headers["Location"] == "/sign-in?next=/projects"
-    assert gated.get("/healthz").status_code == 200
-    wrong = sign_in(gated, "guess")
-    assert wrong.status_code == 401 and "The access password is not right" in wrong.get_data(
-        as_text=True
-    )
-    right = sign_in(gated, "open sesame")
-    assert right.status_code == 302 and right.headers["Location"] == "/projects"
-    page = gated.get("/").get_data(as_text=True)
-    assert "Sign out" in page
-    signed_out = gated.post("/sign-out", data=hidden_inputs(page))
-    assert signed_out.status_code == 303
-    assert gated.get("/").status_code == 302
-
-
-def test_sign_in_attempts_are_limited(gated):
-    for _ in range(5):
-        assert sign_in(gated, "guess").status_code == 401
-    blocked = sign_in(gated, "open sesame")
-    assert blocked.status_code == 429
-    assert "Too many attempts" in blocked.get_data(as_text=True)
-
-
-def test_sign_in_only_redirects_within_the_site(gated):
-    page = gated.get("/sign-in").get_data(as_text=True)
-    response = gated.post(
-        "/sign-in?next=//evil.example/", data={**hidden_inputs(page), "password": "open sesame"}
-    )
-    assert response.headers["Location"] == "/"
 
 
 def test_going_back_and_sending_changed_answers_does_not_hide_them(live_client, fake_api):
     page = live_client.get("/").get_data(as_text=True)
     first = submit(live_client, page, **VALID)
-    assert first.status_code == 303
-
     again = submit(live_client, page, **VALID)
-    assert again.status_code == 303 and again.headers["Location"] == first.headers["Location"]
+    assert again.headers["Location"] == first.headers["Location"]
 
-    changed = submit(live_client, page, **{**VALID, "project_name": "Another one"})
+    changed = follow(
+        live_client, submit(live_client, page, **{**VALID, "project_name": "Another one"})
+    )
     html = changed.get_data(as_text=True)
-    assert changed.status_code == 409
-    assert "This form already created a project" in html and 'href="/projects/1"' in html
+    assert "This form already created a project" in main_text(html)
+    assert first.headers["Location"] in links(html)
     assert input_value(html, "project_name") == "Another one"
     assert hidden_inputs(html)["submission_id"] != hidden_inputs(page)["submission_id"]
     assert len(fake_api.fake.posts()) == 1
-    assert submit(live_client, html, **{**VALID, "project_name": "Another one"}).status_code == 303
+    follow(live_client, submit(live_client, html, **{**VALID, "project_name": "Another one"}))
     assert len(fake_api.fake.posts()) == 2
 
 
-def without_tokens(html: str) -> str:
-    return re.sub(r'name="(csrf_token|submission_id)" value="[^"]*"', r'name="\1" value=""', html)
-
-
-@pytest.mark.parametrize("password", [None, "open sesame"])
-def test_the_empty_form_rendered_once_is_the_form_rendered_afresh(tmp_path, password):
-    """Each process renders the empty form once; it must match a full rendering."""
-    settings = {}
-    if password:
-        settings["ACCESS_PASSWORD_HASH"] = generate_password_hash(password)
-    cached = make_app(tmp_path / "cached", **settings).test_client()
-    fresh = make_app(tmp_path / "fresh", DEBUG=True, **settings).test_client()
-    pages = []
-    for client in (cached, fresh):
-        if password:
-            page = client.get("/sign-in").get_data(as_text=True)
-            client.post("/sign-in", data={**hidden_inputs(page), "password": password})
-        pages.append([client.get("/").get_data(as_text=True) for _ in range(2)])
-    (first, second), (afresh, _) = pages
-    assert without_tokens(first) == without_tokens(afresh)
-    assert ("Sign out" in first) == bool(password)
-    assert hidden_inputs(first)["submission_id"] != hidden_inputs(second)["submission_id"]
-    assert hidden_inputs(first)["csrf_token"]  # and it works: every create test posts it
+@pytest.mark.parametrize("path", ["/", "/projects", "/projects/1", "/sign-in"])
+def test_no_page_says_none_null_or_true(live_client, fake_api, path):
+    fake_api.fake.add_project(
+        project_name="Odd",
+        project_description=None,
+        ip_name=None,
+        ip_description=None,
+        ip_type="mascot_set",
+        ip_medium=None,
+        training_version="future_family",
+        status=None,
+        created_at="Mon, 20 Jan 2025 10:11:12 GMT",
+    )
+    text = main_text(live_client.get(path).get_data(as_text=True))
+    for word in ("None", "null", "True", "False", "mascot_set", "future_family", "GMT"):
+        assert word not in text.split(), (path, word)

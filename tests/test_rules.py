@@ -46,21 +46,6 @@ def test_training_versions_belong_to_two_families():
     assert [v.value for v in rules.versions_in_family("Legacy")] == ["max", "light", "3.2", "2.3"]
 
 
-@pytest.mark.parametrize(
-    ("version", "words"),
-    [
-        (None, "Not locked yet: it takes the version of the first dataset"),
-        ("", "Not locked yet: it takes the version of the first dataset"),
-        ("fibo", "Locked to FIBO"),
-        ("max", "Locked to Legacy (Max)"),
-        ("2.3", "Locked to Legacy (2.3)"),
-        ("future", "Locked to future"),
-    ],
-)
-def test_the_lock_is_said_in_words(version, words):
-    assert rules.training_lock_in_words(version) == words
-
-
 def test_photography_offers_three_types_and_illustration_all_seven():
     assert [t.value for t in rules.types_for_medium("photography")] == [
         "defined_character",
@@ -106,3 +91,30 @@ def test_a_body_that_keeps_the_rules_has_no_problems():
         )
         == {}
     )
+
+
+@pytest.mark.parametrize(
+    ("changes", "ip_type", "problems"),
+    [
+        ({"project_name": "New", "ip_name": "Mira"}, "defined_character", {}),
+        ({"ip_type": "icons"}, "other", {"ip_type": "cannot be changed"}),
+        ({"training_version": "fibo"}, "other", {"training_version": "cannot be changed"}),
+        ({"project_name": ""}, "other", {"project_name": "is required"}),
+        ({"ip_name": ""}, "defined_character", {"ip_name": "is required for defined_character"}),
+        ({"ip_name": ""}, "icons", {}),
+        (
+            {"ip_description": "1 2 3 4 5 6 7"},
+            "object_variants",
+            {"ip_description": "must be 1-6 words"},
+        ),
+        ({"project_description": None}, "other", {"project_description": "must be a string"}),
+    ],
+)
+def test_a_change_keeps_the_rules_of_the_projects_type(changes, ip_type, problems):
+    assert rules.problems_with_changes(changes, ip_type) == problems
+
+
+def test_the_fields_are_called_the_same_everywhere():
+    assert set(rules.FIELD_LABELS) == set(rules.REQUEST_FIELDS)
+    assert rules.FIELD_LABELS["ip_name"] == "Character name"
+    assert set(rules.EDITABLE_FIELDS) <= set(rules.REQUEST_FIELDS)

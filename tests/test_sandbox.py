@@ -1,11 +1,22 @@
-"""The sandbox keeps the API's rules and shapes, and its projects outlive a restart."""
+"""The fake API (`webapp.sandbox`): the API's rules and shapes, once, for the sandbox and tests.
+
+Each test runs against both ways it is served: in process (the sandbox's
+transport adapter) and over real HTTP (the tests' server), so that an endpoint
+written once behaves the same in both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
 
 import pytest
 
-from tests.conftest import make_app
-from tests.helpers import VALID, submit
+from tests.conftest import TOKEN, make_app
+from tests.support.fake_api import FakeBriaServer
+from tests.support.pages import VALID, follow, main_text, submit
 from webapp import bria
-from webapp.services import Services
+from webapp.bria import BriaClient
+from webapp.sandbox import SANDBOX_BASE_URL, FakeBria, ProjectStore, SandboxAdapter
 
 SHAPE = {
     "id",
@@ -22,14 +33,21 @@ SHAPE = {
 }
 
 
-def client_of(app) -> bria.BriaClient:
-    services: Services = app.extensions["webapp"]
-    assert services.sandbox
-    return services.client
+@pytest.fixture(params=["in-process", "over-http"])
+def served(request, tmp_path) -> Iterator[tuple[BriaClient, ProjectStore]]:
+    """A client of the fake API, and the store behind it, served one way or the other."""
+    if request.param == "in-process":
+        store = ProjectStore(tmp_path / "sandbox.sqlite3")
+        adapter = SandboxAdapter(FakeBria(store, TOKEN))
+        yield BriaClient(SANDBOX_BASE_URL, TOKEN, timeout=2, mount=adapter), store
+        return
+    with FakeBriaServer(TOKEN, folder=tmp_path) as server:
+        yield BriaClient(server.base_url, TOKEN, timeout=2), server.fake.store
 
 
-def test_create_answers_201_with_every_field(app):
-    project = client_of(app).create_project(
+def test_create_answers_201_with_every_field(served):
+    client, _ = served
+    project = client.create_project(
         {
             "project_name": "Scenes",
             "ip_medium": "photography",
@@ -64,67 +82,100 @@ def test_create_answers_201_with_every_field(app):
         ),
     ],
 )
-def test_a_body_that_breaks_a_rule_gets_the_error_envelope(app, payload, message):
+def test_a_body_that_breaks_a_rule_gets_the_error_envelope(served, payload, message):
+    client, _ = served
     with pytest.raises(bria.BriaBadRequest) as raised:
-        client_of(app).create_project(payload)
+        client.create_project(payload)
     assert raised.value.message == message
     assert raised.value.request_id
 
 
-def test_list_and_read_by_id_and_404(app):
-    client = client_of(app)
+def test_list_read_change_and_delete(served):
+    client, _ = served
     first = client.create_project(
         {"project_name": "A", "ip_medium": "illustration", "ip_type": "icons"}
     )
     client.create_project({"project_name": "B", "ip_medium": "illustration", "ip_type": "icons"})
     assert [p["project_name"] for p in client.list_projects()] == ["A", "B"]
     assert client.get_project(first["id"]) == first
+    changed = client.update_project(first["id"], {"project_name": "A2"})
+    assert changed["project_name"] == "A2" and changed["ip_type"] == "icons"
+    client.delete_project(first["id"])
+    assert [p["project_name"] for p in client.list_projects()] == ["B"]
     with pytest.raises(bria.BriaNotFound):
-        client.get_project(99)
+        client.get_project(first["id"])
+    with pytest.raises(bria.BriaNotFound):
+        client.delete_project(first["id"])
 
 
-def test_projects_survive_a_restart(tmp_path):
-    instance = tmp_path / "instance"
-    first = make_app(instance)
-    client_of(first).create_project(
-        {"project_name": "Kept", "ip_medium": "illustration", "ip_type": "icons"}
-    )
-    second = make_app(instance)
-    assert [p["project_name"] for p in client_of(second).list_projects()] == ["Kept"]
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"ip_medium": "photography"}, "ip_medium cannot be changed"),
+        ({"project_name": "  "}, "project_name is required"),
+        ({"ip_name": ""}, "ip_name is required for defined_character"),
+        ({"ip_name": "one two three four"}, "ip_name must be 1-3 words"),
+        ({"ip_description": "1 2 3 4 5 6 7"}, "ip_description must be 1-6 words"),
+        ({"project_name": 7}, "project_name must be a string"),
+    ],
+)
+def test_a_change_is_checked_by_the_same_rules(served, changes, message):
+    client, store = served
+    project = store.add(project_name="Lora", ip_type="defined_character", ip_name="Lora")
+    with pytest.raises(bria.BriaBadRequest) as raised:
+        client.update_project(project["id"], changes)
+    assert raised.value.message == message
+    assert store.get(project["id"])["project_name"] == "Lora"
 
 
-def test_without_a_token_the_sandbox_refuses_like_the_api(app):
-    client = client_of(app)
-    client.session.headers["api_token"] = ""
-    with pytest.raises(bria.BriaUnauthorized):
-        client.list_projects()
-
-
-def test_a_fresh_app_creates_a_project_in_the_sandbox_and_says_so(client):
-    form_page = client.get("/").get_data(as_text=True)
-    assert "Sandbox" in form_page and "Nothing here is created at Bria" in form_page
-    response = submit(client, form_page, **VALID)
-    assert response.status_code == 303
-    page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Project created" in page and "Nothing here is created at Bria" in page
+def test_a_project_whose_model_is_training_cannot_be_deleted(served):
+    client, store = served
+    project = store.add(project_name="Busy")
+    store.set_training(project["id"])
+    with pytest.raises(bria.BriaConflict) as raised:
+        client.delete_project(project["id"])
+    assert raised.value.message == "Cannot delete project while models are in training"
+    store.set_training(project["id"], False)
+    client.delete_project(project["id"])
+    assert store.all() == []
 
 
 @pytest.mark.parametrize(
     ("method", "path", "body", "headers", "status", "message"),
     [
-        ("GET", "/tailored-gen/projects", None, {"api_token": ""}, 401, "Missing api_token header"),
+        ("GET", "/tailored-gen/projects", None, {"api_token": ""}, 401, "api_token"),
         ("GET", "/tailored-gen/datasets", None, {}, 404, "Unknown endpoint"),
         ("DELETE", "/tailored-gen/projects", None, {}, 405, "DELETE is not allowed here"),
-        ("PUT", "/tailored-gen/projects/1", None, {}, 405, "PUT is not allowed here"),
+        ("PATCH", "/tailored-gen/projects/1", None, {}, 405, "PATCH is not allowed here"),
         ("GET", "/tailored-gen/projects/abc", None, {}, 404, "Project not found"),
         ("POST", "/tailored-gen/projects", b"{not json", {}, 400, "The request body must be JSON"),
         ("POST", "/tailored-gen/projects", b"[1]", {}, 400, "must be a JSON object"),
     ],
 )
-def test_the_sandbox_answers_what_the_api_would_to_odd_requests(
-    app, method, path, body, headers, status, message
+def test_odd_requests_get_what_the_api_would_answer(
+    served, method, path, body, headers, status, message
 ):
-    session = client_of(app).session
-    answer = session.request(method, client_of(app).base_url + path, data=body, headers=headers)
+    client, _ = served
+    answer = client.session.request(method, client.base_url + path, data=body, headers=headers)
     assert answer.status_code == status
     assert message in answer.json()["error"]["message"]
+
+
+def test_projects_survive_a_restart(tmp_path):
+    instance = tmp_path / "instance"
+    first = make_app(instance)
+    first.extensions["webapp"].client.create_project(
+        {"project_name": "Kept", "ip_medium": "illustration", "ip_type": "icons"}
+    )
+    second = make_app(instance)
+    listed = second.extensions["webapp"].client.list_projects()
+    assert [p["project_name"] for p in listed] == ["Kept"]
+
+
+def test_a_fresh_app_creates_a_project_in_the_sandbox_and_says_so(client):
+    form_page = client.get("/").get_data(as_text=True)
+    assert "Nothing here is created at Bria" in main_text(form_page) or "Sandbox" in form_page
+    page = follow(client, submit(client, form_page, **VALID)).get_data(as_text=True)
+    assert "Project created" in main_text(page)
+    assert "Nothing here is created at Bria" in page
+    assert "nothing exists at Bria" in main_text(page)

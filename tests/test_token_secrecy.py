@@ -11,11 +11,11 @@ import re
 import zlib
 
 from tests.conftest import TOKEN
-from tests.helpers import VALID, submit
-from webapp.fake_api import Scripted
+from tests.support.fake_api import Scripted
+from tests.support.pages import VALID, submit
 
 LOG_LINE = re.compile(
-    r"^bria_api method=(GET|POST) path=/tailored-gen/projects(/\d+)? "
+    r"^bria_api method=(GET|POST|PUT|DELETE) path=/tailored-gen/projects(/\d+)? "
     r"status=(\d{3}|[A-Za-z]+) elapsed_ms=\d+\.\d request_id=(\S+)$"
 )
 PROJECT = {
@@ -58,8 +58,10 @@ def every_response_of_a_busy_day(client, fake_api) -> list:
     fake.answer_next(Scripted(500, f'{{"error": {{"message": "list {TOKEN}"}}}}'))
     responses.append(client.get("/projects?q=" + TOKEN[:4]))
     fake.answer_next(Scripted(403, f'"{TOKEN}"'))
-    responses.append(client.get("/projects/1"))
-    responses += [client.get("/projects/77"), client.get("/nowhere"), client.get("/healthz")]
+    responses.append(client.get("/projects/77"))
+    fake.answer_next(Scripted(500, f"token {TOKEN} leaked", headers={"X-Request-Id": TOKEN}))
+    responses.append(client.get("/projects/78"))
+    responses += [client.get("/projects/79"), client.get("/nowhere"), client.get("/healthz")]
     return responses
 
 

@@ -1,85 +1,141 @@
-"""The Flask app: `create_app()` wires configuration, services, pages and headers."""
+"""The Flask app: `create_app()` wires configuration, services, pages and headers.
+
+`gunicorn 'webapp:create_app()'` and `flask --app webapp run` both start here. A
+setting that cannot be used, or a database that is not at the schema this code
+needs, stops the start with one line naming the problem (and, for the schema,
+the command that fixes it) instead of a traceback or a half-working app.
+"""
 
 from __future__ import annotations
 
 import logging
 import os
+import sys
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+import click
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
+from sqlalchemy.exc import SQLAlchemyError
 
-from webapp import assets, errors, formatting, security, views
-from webapp.bria import BriaClient
-from webapp.catalog import ProjectCatalog
-from webapp.config import FIXED_SETTINGS, SANDBOX_BASE_URL, settings_from_environment
-from webapp.ledger import Ledger, make_engine
-from webapp.sandbox import SANDBOX_TOKEN, SandboxAdapter, SandboxStore
-from webapp.services import Services
+from webapp import assets, errors, formatting, messages, migrate, rules, security, views
+from webapp.config import FIXED_SETTINGS, ConfigError, dotenv_problem, read_settings
+from webapp.database import UNAVAILABLE, write_heartbeat
+from webapp.services import build_services
+from webapp.submissions import settle_open
 
-ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = Path(__file__).resolve().parent
+#: gunicorn stops (instead of starting new workers for ever) when a worker exits
+#: with this status while booting; `flask` simply exits with it.
+EXIT_CANNOT_START = 3
 csrf = CSRFProtect()
+
+
+class StartupError(Exception):
+    """The app cannot start as configured; the message says why, in one line."""
+
+
+def _shipped(name: str) -> str:
+    """`templates/` and `static/` sit at the top of the repository and are copied into
+    the package when it is built as a wheel: use the copy when there is one."""
+    inside = PACKAGE / name
+    return str(inside if inside.is_dir() else PACKAGE.parent / name)
 
 
 def create_app(
     test_config: dict[str, Any] | None = None, instance_path: str | None = None
 ) -> Flask:
     """Build the app. Settings come from the environment unless `test_config` gives them."""
-    if test_config is None:
-        from dotenv import load_dotenv
+    try:
+        return _build(test_config, instance_path)
+    except (StartupError, ConfigError) as problem:
+        print(f"webapp cannot start: {problem}", file=sys.stderr, flush=True)
+        raise SystemExit(EXIT_CANNOT_START) from None
 
-        load_dotenv(ROOT / ".env")
+
+def _build(test_config: dict[str, Any] | None, instance_path: str | None) -> Flask:
+    if test_config is None:
+        env: Any = _environment()
+    else:
+        env = {k: str(v) for k, v in test_config.items() if isinstance(v, (str, int, float))}
+        env = {k: v for k, v in env.items() if not isinstance(test_config[k], bool)}
     app = Flask(
         __name__,
-        instance_path=instance_path
-        or os.environ.get("WEBAPP_INSTANCE_PATH")
-        or str(ROOT / "instance"),
-        template_folder=str(ROOT / "templates"),
-        static_folder=str(ROOT / "static"),
+        instance_path=instance_path or os.environ.get("WEBAPP_INSTANCE_PATH") or None,
+        template_folder=_shipped("templates"),
+        static_folder=_shipped("static"),
     )
+    if app.debug and "gunicorn.arbiter" in sys.modules:
+        raise StartupError(
+            "FLASK_DEBUG is on under gunicorn: the debugger would replace the app's error "
+            "pages; unset FLASK_DEBUG in production"
+        )
     instance = Path(app.instance_path)
-    instance.mkdir(parents=True, exist_ok=True)
+    instance.mkdir(parents=True, exist_ok=True, mode=0o700)
+    settings = read_settings(env, instance)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.config.update(FIXED_SETTINGS)
-    environ = {
-        k: str(v) for k, v in (test_config or {}).items() if isinstance(v, (str, int, float))
-    }
-    app.config.update(settings_from_environment(instance, None if test_config is None else environ))
+    app.config.update(settings.as_flask_config())
     app.config.update(test_config or {})
     app.logger.setLevel(logging.INFO)  # "webapp": Flask gives it a stderr handler
 
-    app.extensions["webapp"] = _services(app.config, instance)
+    svc = build_services(settings, instance)
+    app.extensions["webapp"] = svc
+    app.extensions["webapp.engine"] = svc.engine
+    if _serving():
+        _check_database(svc.engine, settings.database_url)
+    svc.snapshot.after_refresh.append(partial(settle_open, svc))
+
     csrf.init_app(app)
     security.init_app(app)
     assets.init_app(app)
     formatting.init_app(app)
     errors.init_app(app)
-    app.register_blueprint(views.bp)
+    migrate.init_app(app)
+    views.init_app(app)
+    app.jinja_env.globals.update(
+        explain=messages.explain, details=messages.details, notices=messages.NOTICES, rules=rules
+    )
     return app
 
 
-def _services(config: dict[str, Any], instance: Path) -> Services:
-    token = config["BRIA_API_TOKEN"]
-    if token:
-        client = BriaClient(
-            config["BRIA_API_BASE_URL"],
-            token,
-            config["BRIA_API_TIMEOUT"],
-            connect_timeout=config["BRIA_CONNECT_TIMEOUT"],
-        )
-    else:
-        store = SandboxStore(instance / "sandbox.sqlite3")
-        client = BriaClient(
-            SANDBOX_BASE_URL,
-            SANDBOX_TOKEN,
-            config["BRIA_API_TIMEOUT"],
-            mount=lambda: SandboxAdapter(store),
-        )
-    return Services(
-        client=client,
-        ledger=Ledger(make_engine(config["DATABASE_URL"])),
-        catalog=ProjectCatalog(config["PROJECT_LIST_TTL"]),
-        sandbox=not token,
-    )
+def _environment() -> Any:
+    """The process's environment, after a `.env` file in the working folder (if any)."""
+    from dotenv import load_dotenv
+
+    dotenv = Path.cwd() / ".env"
+    problem = dotenv_problem(dotenv)
+    if problem:
+        raise StartupError(problem)
+    load_dotenv(dotenv, override=False)
+    return os.environ
+
+
+def _serving() -> bool:
+    """False while a `flask` command other than `run` builds the app (`flask db upgrade`
+    must work on a database that is behind; `hash-password` needs no database)."""
+    context = click.get_current_context(silent=True)
+    return context is None or context.info_name == "run"
+
+
+def _check_database(engine: Any, url: str) -> None:
+    """Refuse to start on a database that cannot be read, is at another schema, or is
+    read-only: each would otherwise be found by the first person to create a project."""
+    try:
+        problem = migrate.schema_problem(engine)
+        if problem is None:
+            write_heartbeat(engine)
+    except UNAVAILABLE as error:
+        raise StartupError(f"the database cannot be used: {_first_line(error)}") from None
+    except SQLAlchemyError as error:  # a corrupted file, a role without rights
+        raise StartupError(f"the database cannot be read: {_first_line(error)}") from None
+    if problem:
+        raise StartupError(problem)
+
+
+def _first_line(error: Exception) -> str:
+    text = str(getattr(error, "orig", None) or error).strip()
+    return text.splitlines()[0] if text else type(error).__name__

@@ -3,6 +3,8 @@
 Every failure leaves this module as a `BriaError` subclass carrying a status and
 a message read from whatever the API sent, so that views never see `requests`
 exceptions and never have to guess whether a project may have been created.
+Every answer is checked here too: what reaches the rest of the app has the
+shape the app relies on, whatever Bria (or something in between) sent.
 """
 
 from __future__ import annotations
@@ -10,24 +12,36 @@ from __future__ import annotations
 import html
 import json
 import logging
-import os
 import re
 import threading
 import time
-from collections.abc import Callable
-from typing import Any
+from contextlib import AbstractContextManager, nullcontext
+from http.cookiejar import DefaultCookiePolicy
+from typing import Any, Protocol
 
 import requests
 from requests.adapters import BaseAdapter, HTTPAdapter
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+from urllib3.util.retry import Retry
 
 log = logging.getLogger("webapp.bria")
 
 PROJECTS_PATH = "/tailored-gen/projects"
-#: Attempts for a call that failed before anything reached the API.
-CONNECT_ATTEMPTS = 2
-CONNECT_RETRY_PAUSE_SECONDS = 0.25
 MESSAGE_LIMIT = 300
+#: Text fields of a project the app shows or compares; each must be text or absent.
+PROJECT_TEXT_FIELDS = (
+    "project_name",
+    "project_description",
+    "ip_name",
+    "ip_description",
+    "ip_medium",
+    "ip_type",
+    "training_version",
+    "status",
+    "created_at",
+    "updated_at",
+)
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 
 
 class BriaError(Exception):
@@ -46,8 +60,28 @@ class BriaError(Exception):
         self.request_id = request_id
 
 
+class BriaNotSent(BriaError):
+    """Nothing reached the API, so nothing was created or changed."""
+
+
+class BriaUnreachable(BriaNotSent):
+    """Could not connect at all."""
+
+
+class BriaBudgetSpent(BriaNotSent):
+    """The organisation's requests for this minute are used up; `retry_after` seconds."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"The Bria request budget is spent for {retry_after:.0f} seconds")
+        self.retry_after = retry_after
+
+
+class BriaBusy(BriaNotSent):
+    """Too many requests of this process are already waiting on Bria."""
+
+
 class BriaRefused(BriaError):
-    """The API answered with a 4xx: nothing was created."""
+    """The API answered with a 4xx: nothing was created or changed."""
 
 
 class BriaBadRequest(BriaRefused):
@@ -66,22 +100,32 @@ class BriaNotFound(BriaRefused):
     """404: the organisation has no such project."""
 
 
+class BriaConflict(BriaRefused):
+    """409: the project cannot be deleted while one of its models is training."""
+
+
 class BriaRateLimited(BriaRefused):
     """429: too many requests for the organisation's plan."""
 
-
-class BriaUnreachable(BriaError):
-    """Could not connect at all: nothing was sent, so nothing was created."""
+    def __init__(
+        self,
+        message: str,
+        status: int | None = None,
+        request_id: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message, status, request_id)
+        self.retry_after = retry_after
 
 
 class BriaServerError(BriaError):
-    """5xx: Bria had a problem; it may have created the project before failing."""
+    """5xx: Bria had a problem; it may have done what was asked before failing."""
 
     outcome_unknown = True
 
 
 class BriaTimeout(BriaError):
-    """No answer in time after the request was sent."""
+    """No whole answer in time after the request was sent."""
 
     outcome_unknown = True
 
@@ -93,9 +137,13 @@ class BriaConnectionBroken(BriaError):
 
 
 class BriaBadResponse(BriaError):
-    """The API answered, but not in a shape we understand (a 201 that is not JSON)."""
+    """The API answered, but not in a shape we understand."""
 
     outcome_unknown = True
+
+
+class BriaCreatedUnreadable(BriaError):
+    """201 Created, so the project exists, but the answer says nothing usable about it."""
 
 
 _REFUSALS: dict[int, type[BriaRefused]] = {
@@ -103,20 +151,36 @@ _REFUSALS: dict[int, type[BriaRefused]] = {
     401: BriaUnauthorized,
     403: BriaForbidden,
     404: BriaNotFound,
-    429: BriaRateLimited,
+    409: BriaConflict,
 }
 
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")
 _SPACE = re.compile(r"\s+")
+#: The shortest piece of the token worth hiding when a cut leaves only its start.
+_SHORTEST_TOKEN_PIECE = 4
 
 
-def _shorten(text: str) -> str:
-    text = _SPACE.sub(" ", text).strip()
-    return text if len(text) <= MESSAGE_LIMIT else text[: MESSAGE_LIMIT - 1] + "…"
+def redact(text: str, token: str) -> str:
+    """Hide the token, and any start of it that ends the text (a message cut mid-token)."""
+    if not token:
+        return text
+    text = text.replace(token, "[redacted]")
+    for length in range(len(token) - 1, _SHORTEST_TOKEN_PIECE - 1, -1):
+        if text.endswith(token[:length]):
+            return text[: len(text) - length] + "[redacted]"
+    return text
 
 
-def message_from_body(response: requests.Response) -> str:
+def _shorten(text: str, token: str) -> str:
+    """Redact, then cut to `MESSAGE_LIMIT`, then redact what the cut may have exposed."""
+    text = redact(_SPACE.sub(" ", text).strip(), token)
+    if len(text) > MESSAGE_LIMIT:
+        text = redact(text[: MESSAGE_LIMIT - 1], token) + "…"
+    return text
+
+
+def message_from_body(response: requests.Response, token: str = "") -> str:
     """Read the API's reason from a JSON envelope, a JSON string, text, HTML or nothing."""
     fallback = f"HTTP {response.status_code} {response.reason or ''}".strip()
     body = response.text or ""
@@ -128,35 +192,51 @@ def message_from_body(response: requests.Response) -> str:
         data = None
     else:
         if isinstance(data, str) and data.strip():
-            return _shorten(data)
+            return _shorten(data, token)
         if isinstance(data, dict):
             error = data.get("error")
-            if isinstance(error, dict) and error.get("message"):
-                return _shorten(str(error["message"]))
+            if isinstance(error, dict) and isinstance(error.get("message"), str):
+                return _shorten(error["message"], token)
             for key in ("message", "detail", "error"):
                 value = data.get(key)
                 if isinstance(value, str) and value.strip():
-                    return _shorten(value)
+                    return _shorten(value, token)
         return fallback
     if "<" in body and ">" in body:
         title = _TITLE.search(body)
-        text = title.group(1) if title else _TAG.sub(" ", body)
-        text = _shorten(html.unescape(text))
+        text = _shorten(html.unescape(title.group(1) if title else _TAG.sub(" ", body)), token)
         return f"{fallback}: {text}" if text and text not in fallback else fallback
-    return _shorten(body)
+    return _shorten(body, token)
 
 
-def request_id_of(response: requests.Response) -> str | None:
+def safe_request_id(value: object, token: str = "") -> str | None:
+    """A request id fit for a log line and a page: a short run of safe characters.
+
+    Anything else (a newline that would forge a log line, the token quoted back)
+    is not kept at all."""
+    if not isinstance(value, str) or not _REQUEST_ID.match(value):
+        return None
+    return value if redact(value, token) == value else None
+
+
+def request_id_of(response: requests.Response, token: str = "") -> str | None:
     header = response.headers.get("x-request-id") or response.headers.get("request-id")
     if header:
-        return header[:100]
+        return safe_request_id(header, token)
     try:
         data = response.json()
     except ValueError:
         return None
-    if isinstance(data, dict) and isinstance(data.get("request_id"), str):
-        return data["request_id"][:100]
-    return None
+    return safe_request_id(data.get("request_id"), token) if isinstance(data, dict) else None
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    raw = response.headers.get("retry-after", "")
+    try:
+        seconds = float(raw)
+    except ValueError:
+        return None
+    return seconds if 0 <= seconds <= 3600 else None
 
 
 def _nothing_was_sent(error: requests.ConnectionError) -> bool:
@@ -168,11 +248,52 @@ def _nothing_was_sent(error: requests.ConnectionError) -> bool:
     return isinstance(reason, (NewConnectionError, ConnectTimeoutError))
 
 
-class BriaClient:
-    """Create, list and read projects; one pooled `requests` session per thread.
+def well_formed_project(data: object) -> bool:
+    """A project the app can show and compare: a positive integer id, text fields text."""
+    if not isinstance(data, dict):
+        return False
+    project_id = data.get("id")
+    if not isinstance(project_id, int) or isinstance(project_id, bool) or project_id <= 0:
+        return False
+    if not isinstance(data.get("project_name"), str):
+        return False
+    return all(
+        data.get(name) is None or isinstance(data.get(name), str) for name in PROJECT_TEXT_FIELDS
+    )
 
-    `mount` lets the sandbox (or a test) stand in for the network while the same
-    code builds requests, reads answers and translates failures.
+
+def connect_retry() -> Retry:
+    """Send again only when the connection failed before anything was sent (once)."""
+    return Retry(total=None, connect=1, read=False, redirect=False, status=0, other=0)
+
+
+class Admission(Protocol):
+    """Asked before every call; raises a `BriaNotSent` when the call may not go."""
+
+    def __call__(self, method: str) -> AbstractContextManager[None]: ...
+
+    def rate_limited(self, retry_after: float | None) -> None:
+        """Bria answered 429: hold back for `retry_after` seconds (or a minute)."""
+
+
+class _Unlimited:
+    def __call__(self, method: str) -> AbstractContextManager[None]:
+        return nullcontext()
+
+    def rate_limited(self, retry_after: float | None) -> None:
+        return None
+
+
+class BriaClient:
+    """List, read, create, change and delete projects.
+
+    One pool of keep-alive connections per process: each thread has its own
+    `requests.Session` (sessions are not made to be shared between threads), and
+    every session mounts the same adapter, whose pool is shared. `mount` lets the
+    sandbox (or a test) stand in for the network while the same code builds
+    requests, reads answers and translates failures. `admission` is asked before
+    every call (the request budget, the bound on calls waiting at once); it
+    raises a `BriaNotSent` when the call may not go.
     """
 
     def __init__(
@@ -181,14 +302,17 @@ class BriaClient:
         token: str,
         timeout: float,
         connect_timeout: float = 5.0,
-        mount: Callable[[], BaseAdapter] | None = None,
+        mount: BaseAdapter | None = None,
         pool_size: int = 32,
+        admission: Admission | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._token = token
         self.timeout = (min(connect_timeout, timeout), timeout)
-        self._mount = mount
-        self._pool_size = pool_size
+        self._adapter = mount or HTTPAdapter(
+            pool_connections=1, pool_maxsize=pool_size, max_retries=connect_retry()
+        )
+        self._admission: Admission = admission or _Unlimited()
         self._local = threading.local()
 
     def __repr__(self) -> str:  # never show the token, even in a debugger
@@ -200,42 +324,60 @@ class BriaClient:
         if session is None:
             session = requests.Session()
             session.headers.update({"api_token": self._token, "Accept": "application/json"})
-            # The environment (HTTPS_PROXY, NO_PROXY, REQUESTS_CA_BUNDLE) is read once
-            # here rather than by requests on every call, where it cost 0.6 ms a call.
-            session.trust_env = False
-            session.proxies = requests.utils.get_environ_proxies(self.base_url)
-            session.verify = (
-                os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
-            )
-            adapter = (
-                self._mount()
-                if self._mount
-                else HTTPAdapter(pool_connections=1, pool_maxsize=self._pool_size, max_retries=0)
-            )
-            session.mount("https://", adapter)
-            session.mount("http://", adapter)
+            session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
+            session.mount("https://", self._adapter)
+            session.mount("http://", self._adapter)
             self._local.session = session
         return session
 
+    # -- the endpoints -------------------------------------------------------
+
+    def list_projects(self) -> list[dict[str, Any]]:
+        """Every project the organisation has; malformed entries are left out (and logged)."""
+        response = self._call("GET", PROJECTS_PATH)
+        data = self._json(response)
+        if not isinstance(data, list):
+            raise BriaBadResponse("The API's list of projects is not a list", response.status_code)
+        kept = [entry for entry in data if well_formed_project(entry)]
+        if len(kept) != len(data):
+            log.warning(
+                "bria_api left out %d malformed entries of %d in the list of projects",
+                len(data) - len(kept),
+                len(data),
+            )
+        return kept
+
+    def get_project(self, project_id: int) -> dict[str, Any]:
+        return self._project(self._call("GET", f"{PROJECTS_PATH}/{int(project_id)}"))
+
     def create_project(self, payload: dict[str, str]) -> dict[str, Any]:
+        """POST the project; a 201 whose body is unusable raises `BriaCreatedUnreadable`."""
         response = self._call("POST", PROJECTS_PATH, json=payload)
         if response.status_code != 201:
             raise BriaBadResponse(
                 f"The API answered {response.status_code} instead of 201 Created",
                 response.status_code,
-                request_id_of(response),
+                request_id_of(response, self._token),
             )
-        return self._json_object(response)
-
-    def list_projects(self) -> list[dict[str, Any]]:
-        response = self._call("GET", PROJECTS_PATH)
-        data = self._json(response)
-        if not isinstance(data, list) or not all(isinstance(p, dict) for p in data):
-            raise BriaBadResponse("The API's list of projects is not a list", response.status_code)
+        try:
+            data = response.json()
+        except requests.JSONDecodeError:
+            data = None
+        if not well_formed_project(data):
+            raise BriaCreatedUnreadable(
+                "Bria said the project was created, but its answer could not be read",
+                response.status_code,
+                request_id_of(response, self._token),
+            )
         return data
 
-    def get_project(self, project_id: int) -> dict[str, Any]:
-        return self._json_object(self._call("GET", f"{PROJECTS_PATH}/{int(project_id)}"))
+    def update_project(self, project_id: int, changes: dict[str, str]) -> dict[str, Any]:
+        return self._project(self._call("PUT", f"{PROJECTS_PATH}/{int(project_id)}", json=changes))
+
+    def delete_project(self, project_id: int) -> None:
+        self._call("DELETE", f"{PROJECTS_PATH}/{int(project_id)}")
+
+    # -- one call -----------------------------------------------------------
 
     def _json(self, response: requests.Response) -> Any:
         try:
@@ -244,59 +386,47 @@ class BriaClient:
             raise BriaBadResponse(
                 f"The API answered {response.status_code} with something that is not JSON",
                 response.status_code,
-                request_id_of(response),
+                request_id_of(response, self._token),
             ) from None
 
-    def _json_object(self, response: requests.Response) -> dict[str, Any]:
+    def _project(self, response: requests.Response) -> dict[str, Any]:
         data = self._json(response)
-        if not isinstance(data, dict) or "id" not in data:
+        if not well_formed_project(data):
             raise BriaBadResponse(
-                "The API's answer has no project in it",
+                "The API's answer has no readable project in it",
                 response.status_code,
-                request_id_of(response),
+                request_id_of(response, self._token),
             )
         return data
 
-    def _call(self, method: str, path: str, **kwargs: Any) -> requests.Response:
-        """Send one request; retry only when the connection failed before sending."""
-        url = self.base_url + path
-        for attempt in range(1, CONNECT_ATTEMPTS + 1):
+    def _call(self, method: str, path: str, json: Any = None) -> requests.Response:
+        """Send one request (urllib3 retries it once if the connection never opened)."""
+        with self._admission(method):
             started = time.perf_counter()
             try:
-                response = self.session.send(
-                    self._prepare(method, url, **kwargs),
+                response = self.session.request(
+                    method,
+                    self.base_url + path,
+                    json=json,
                     timeout=self.timeout,
                     allow_redirects=False,
                 )
             except requests.RequestException as error:
                 self._log(method, path, type(error).__name__, started, None)
-                failure = self._translate(error)
-                if isinstance(failure, BriaUnreachable) and attempt < CONNECT_ATTEMPTS:
-                    time.sleep(CONNECT_RETRY_PAUSE_SECONDS)
-                    continue
-                raise failure from None
-            request_id = (
-                request_id_of(response)
-                if response.status_code >= 400
-                else (response.headers.get("x-request-id"))
-            )
-            self._log(method, path, str(response.status_code), started, request_id)
-            if response.status_code >= 300:
-                raise self._failure_for(response, request_id)
-            return response
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    def _prepare(self, method: str, url: str, json: Any = None) -> requests.PreparedRequest:
-        """Build the request from the session's headers alone. `Session.request` would
-        also merge cookies, auth, hooks and query parameters this client never uses,
-        which cost more than the rest of the call on a local API."""
-        prepared = requests.PreparedRequest()
-        prepared.prepare(method=method, url=url, headers=self.session.headers, json=json, params="")
-        return prepared
+                raise self._translate(error) from None
+        request_id = request_id_of(response, self._token)
+        self._log(method, path, str(response.status_code), started, request_id)
+        if response.status_code >= 300:
+            raise self._failure_for(response, request_id)
+        return response
 
     def _failure_for(self, response: requests.Response, request_id: str | None) -> BriaError:
         status = response.status_code
-        message = self._redact(message_from_body(response))
+        message = message_from_body(response, self._token)
+        if status == 429:
+            retry_after = _retry_after(response)
+            self._admission.rate_limited(retry_after)
+            return BriaRateLimited(message, status, request_id, retry_after)
         if status in _REFUSALS:
             return _REFUSALS[status](message, status, request_id)
         if status >= 500:
@@ -317,9 +447,6 @@ class BriaClient:
         if isinstance(error, (requests.ConnectionError, requests.exceptions.ChunkedEncodingError)):
             return BriaConnectionBroken("The connection to the Bria API broke before it answered")
         return BriaBadResponse("The Bria API's answer could not be read")
-
-    def _redact(self, text: str) -> str:
-        return text.replace(self._token, "[redacted]") if self._token else text
 
     def _log(
         self, method: str, path: str, outcome: str, started: float, request_id: str | None

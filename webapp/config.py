@@ -1,44 +1,158 @@
-"""Settings read from the environment (and a `.env` file), with defaults and checks.
+"""Settings read from the environment (and a `.env` file), with their defaults and checks.
 
-Values are read as plain strings on purpose: Flask's `from_prefixed_env` parses
-JSON, which would turn an all-digit token into an int.
+A setting that cannot be used stops the app at start-up with one line naming it:
+a careless value must never be half-used (an `http://` address carrying the token
+in clear) or silently ignored (the sandbox standing in for a token that did not
+load). Values are read as plain strings on purpose: Flask's `from_prefixed_env`
+parses JSON, which would turn an all-digit token into an int.
 """
 
 from __future__ import annotations
 
+import ipaddress
+import math
 import os
 import secrets
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
+
+from webapp.database import DatabaseSettings, normalise_url
 
 DEFAULT_BASE_URL = "https://engine.prod.bria-api.com/v1"
-SANDBOX_BASE_URL = "https://sandbox.bria.invalid/v1"
+DEFAULT_CONSOLE_URL = "https://platform.bria.ai/console/tailored-generation"
 DEFAULT_TIMEOUT_SECONDS = 30.0
+TIMEOUT_RANGE = (1.0, 300.0)
 CONNECT_TIMEOUT_SECONDS = 5.0
+#: The free plan's limit; the README lists the other plans'.
+DEFAULT_REQUESTS_PER_MINUTE = 10
 #: Long enough for a person who leaves the tab open over lunch or overnight.
 CSRF_TIME_LIMIT_SECONDS = 24 * 60 * 60
 MAX_BODY_BYTES = 64 * 1024
-PROJECT_LIST_TTL_SECONDS = 30.0
+BOOLEAN_WORDS = {
+    "1": True,
+    "true": True,
+    "yes": True,
+    "on": True,
+    "0": False,
+    "false": False,
+    "no": False,
+    "off": False,
+}
 
 
 class ConfigError(ValueError):
-    """A setting in the environment cannot be used; the message says which and why."""
+    """A setting cannot be used; the message names it and says why, in one line."""
 
 
-def _positive_float(name: str, raw: str) -> float:
+@dataclass(frozen=True)
+class Settings:
+    bria_api_token: str
+    bria_api_base_url: str
+    bria_api_timeout: float
+    bria_requests_per_minute: int
+    bria_console_url: str
+    secret_key: str
+    database_url: str
+    database: DatabaseSettings
+    access_password_hash: str
+    behind_proxy: bool
+    session_cookie_secure: bool
+
+    @property
+    def sandbox(self) -> bool:
+        return not self.bria_api_token
+
+    def as_flask_config(self) -> dict[str, Any]:
+        return {
+            "BRIA_API_TOKEN": self.bria_api_token,
+            "BRIA_API_BASE_URL": self.bria_api_base_url,
+            "BRIA_API_TIMEOUT": self.bria_api_timeout,
+            "BRIA_REQUESTS_PER_MINUTE": self.bria_requests_per_minute,
+            "BRIA_CONSOLE_URL": self.bria_console_url,
+            "SECRET_KEY": self.secret_key,
+            "DATABASE_URL": self.database_url,
+            "DATABASE": self.database,
+            "ACCESS_PASSWORD_HASH": self.access_password_hash,
+            "BEHIND_PROXY": self.behind_proxy,
+            "SESSION_COOKIE_SECURE": self.session_cookie_secure,
+        }
+
+
+def _number(env: Mapping[str, str], name: str, default: float, low: float, high: float) -> float:
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
     try:
         value = float(raw)
     except ValueError:
-        raise ConfigError(f"{name} must be a number of seconds, got {raw!r}") from None
-    if value <= 0:
-        raise ConfigError(f"{name} must be greater than zero, got {raw!r}")
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+    if not math.isfinite(value) or not low <= value <= high:
+        raise ConfigError(f"{name} must be between {low:g} and {high:g}, got {raw!r}")
     return value
 
 
-def _flag(raw: str | None) -> bool:
-    return (raw or "").strip().lower() in {"1", "true", "yes", "on"}
+def _whole(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise ConfigError(f"{name} must be a whole number from {low} to {high}, got {raw!r}")
+    return int(raw)
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    raw = (env.get(name) or "").strip().lower()
+    if not raw:
+        return False
+    if raw not in BOOLEAN_WORDS:
+        known = ", ".join(BOOLEAN_WORDS)
+        raise ConfigError(f"{name} must be one of {known}, got {env.get(name)!r}")
+    return BOOLEAN_WORDS[raw]
+
+
+def _is_loopback(host: str | None) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host or "").is_loopback
+    except ValueError:
+        return False
+
+
+def _api_url(env: Mapping[str, str], name: str, default: str) -> str:
+    raw = (env.get(name) or default).strip().rstrip("/")
+    parts = urlsplit(raw)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise ConfigError(f"{name} must be an https:// address, got {raw!r}")
+    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        raise ConfigError(
+            f"{name} must use https:// for a host other than this machine (the token would "
+            f"travel in clear), got {raw!r}"
+        )
+    if parts.username or parts.password or parts.query or parts.fragment:
+        raise ConfigError(f"{name} must not carry a user, a query or a fragment, got {raw!r}")
+    return raw
+
+
+def _token(env: Mapping[str, str]) -> str:
+    token = (env.get("BRIA_API_TOKEN") or "").strip()
+    if token and not all(33 <= ord(ch) <= 126 for ch in token):
+        raise ConfigError(
+            "BRIA_API_TOKEN must be printable ASCII without spaces or quotes such as “ ”: "
+            "copy it again from Bria's console"
+        )
+    others = sorted(name for name in env if name.startswith("BRIA_") and name != "BRIA_API_TOKEN")
+    if not token and ("BRIA_API_TOKEN" in env or others):
+        present = "BRIA_API_TOKEN is empty" if "BRIA_API_TOKEN" in env else "it is not set"
+        raise ConfigError(
+            f"BRIA_API_TOKEN is needed: {present} while {', '.join(others) or 'it'} "
+            "is. Set the token, or remove every BRIA_ setting to run the sandbox."
+        )
+    return token
 
 
 def load_secret_key(instance_path: Path) -> str:
@@ -48,7 +162,7 @@ def load_secret_key(instance_path: Path) -> str:
     key: the first one writes, the others read what it wrote.
     """
     path = instance_path / "secret_key"
-    instance_path.mkdir(parents=True, exist_ok=True)
+    instance_path.mkdir(parents=True, exist_ok=True, mode=0o700)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
@@ -64,30 +178,58 @@ def load_secret_key(instance_path: Path) -> str:
     return key
 
 
-def settings_from_environment(
-    instance_path: Path, environ: Mapping[str, str] | None = None
-) -> dict[str, Any]:
-    """Build the Flask config values the app needs from environment variables."""
-    env = os.environ if environ is None else environ
-    token = (env.get("BRIA_API_TOKEN") or "").strip()
-    base_url = (env.get("BRIA_API_BASE_URL") or DEFAULT_BASE_URL).strip().rstrip("/")
-    if not base_url.startswith(("https://", "http://")):
-        raise ConfigError(f"BRIA_API_BASE_URL must start with https://, got {base_url!r}")
-    timeout = _positive_float(
-        "BRIA_API_TIMEOUT", env.get("BRIA_API_TIMEOUT") or str(DEFAULT_TIMEOUT_SECONDS)
+def read_settings(env: Mapping[str, str], instance_path: Path) -> Settings:
+    """Every setting the app needs, checked; raises `ConfigError` naming the first bad one."""
+    token = _token(env)
+    database_url = normalise_url(
+        (env.get("DATABASE_URL") or "").strip() or f"sqlite:///{instance_path / 'webapp.sqlite3'}"
     )
-    secret_key = env.get("SECRET_KEY") or load_secret_key(instance_path)
-    database_url = env.get("DATABASE_URL") or f"sqlite:///{instance_path / 'webapp.sqlite3'}"
-    return {
-        "BRIA_API_TOKEN": token,
-        "BRIA_API_BASE_URL": base_url,
-        "BRIA_API_TIMEOUT": timeout,
-        "SECRET_KEY": secret_key,
-        "DATABASE_URL": database_url,
-        "ACCESS_PASSWORD_HASH": (env.get("ACCESS_PASSWORD_HASH") or "").strip(),
-        "BEHIND_PROXY": _flag(env.get("BEHIND_PROXY")),
-        "SESSION_COOKIE_SECURE": _flag(env.get("SESSION_COOKIE_SECURE")),
-    }
+    database = DatabaseSettings(
+        pool_size=_whole(env, "DATABASE_POOL_SIZE", DatabaseSettings.pool_size, 1, 100),
+        max_overflow=_whole(env, "DATABASE_MAX_OVERFLOW", DatabaseSettings.max_overflow, 0, 100),
+        pool_timeout=_number(env, "DATABASE_POOL_TIMEOUT", DatabaseSettings.pool_timeout, 0.1, 60),
+        connect_timeout=_number(
+            env, "DATABASE_CONNECT_TIMEOUT", DatabaseSettings.connect_timeout, 1, 60
+        ),
+        statement_timeout=_number(
+            env, "DATABASE_STATEMENT_TIMEOUT", DatabaseSettings.statement_timeout, 0.1, 60
+        ),
+    )
+    return Settings(
+        bria_api_token=token,
+        bria_api_base_url=_api_url(env, "BRIA_API_BASE_URL", DEFAULT_BASE_URL),
+        bria_api_timeout=_number(env, "BRIA_API_TIMEOUT", DEFAULT_TIMEOUT_SECONDS, *TIMEOUT_RANGE),
+        bria_requests_per_minute=_whole(
+            env, "BRIA_REQUESTS_PER_MINUTE", DEFAULT_REQUESTS_PER_MINUTE, 1, 100_000
+        ),
+        bria_console_url=_api_url(env, "BRIA_CONSOLE_URL", DEFAULT_CONSOLE_URL),
+        secret_key=(env.get("SECRET_KEY") or "").strip() or load_secret_key(instance_path),
+        database_url=database_url,
+        database=database,
+        access_password_hash=(env.get("ACCESS_PASSWORD_HASH") or "").strip(),
+        behind_proxy=_flag(env, "BEHIND_PROXY"),
+        session_cookie_secure=_flag(env, "SESSION_COOKIE_SECURE"),
+    )
+
+
+def dotenv_problem(path: Path) -> str | None:
+    """One line naming the first line of `.env` that cannot be read, or None.
+
+    python-dotenv only warns about such a line and goes on without it: a token
+    on that line would be missing, and the app would quietly run something else.
+    """
+    if not path.is_file():
+        return None
+    from dotenv.parser import parse_stream
+
+    with path.open(encoding="utf-8") as stream:
+        for binding in parse_stream(stream):
+            if binding.error:
+                return (
+                    f"{path} line {binding.original.line} cannot be read: "
+                    "write it as NAME=value, quoting a value with spaces"
+                )
+    return None
 
 
 FIXED_SETTINGS: dict[str, Any] = {
@@ -98,6 +240,5 @@ FIXED_SETTINGS: dict[str, Any] = {
     "WTF_CSRF_SSL_STRICT": False,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
-    "PROJECT_LIST_TTL": PROJECT_LIST_TTL_SECONDS,
     "BRIA_CONNECT_TIMEOUT": CONNECT_TIMEOUT_SECONDS,
 }

@@ -1,25 +1,25 @@
 """Friendly pages for everything that goes wrong, and the form back where it helps.
 
-A person who was filling in the form never meets a bare error page: a stale
-CSRF token or an oversized body brings the form back with a plain message.
+A person who was filling in the create form never meets a bare error page: a
+stale form token brings the form back with what they typed (when the post came
+from this site), and an oversized body brings the form back with a plain word.
 """
 
 from __future__ import annotations
 
-import logging
-from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.wrappers import Response
 
-from webapp.bria import BriaError
 from webapp.config import MAX_BODY_BYTES
-from webapp.forms import ProjectForm
-from webapp.ledger import SUBMISSION_ID
-from webapp.messages import explain, status_for
-
-log = logging.getLogger("webapp.errors")
+from webapp.database import UNAVAILABLE
+from webapp.forms import CreateProjectForm, SignInForm
+from webapp.ledger import CREATE, INVALID, new_submission_id
+from webapp.submissions import DatabaseUnavailable
+from webapp.views.replies import keep_draft, render_create_form, show_submission
 
 PAGES: dict[int, tuple[str, str]] = {
     400: ("The request could not be read", "Go back and try again."),
@@ -30,12 +30,15 @@ PAGES: dict[int, tuple[str, str]] = {
         f"This app accepts up to {MAX_BODY_BYTES // 1024} KB at a time. "
         "Shorten the text, then try again. Nothing was created.",
     ),
-    500: (
-        "Sorry, there is a problem with this app",
-        "Try again later. If you were creating a project, look for it in the list of "
-        "projects before you try again.",
+    500: ("Sorry, there is a problem with this app", "Try again later."),
+    503: (
+        "This app cannot reach its database",
+        "Nothing was sent to Bria. Try again in a minute; if it keeps happening, tell your "
+        "administrator.",
     ),
 }
+
+STALE_TOKEN = {"kind": "stale_page"}
 
 
 def error_page(status: int) -> tuple[str, int]:
@@ -43,52 +46,56 @@ def error_page(status: int) -> tuple[str, int]:
     return render_template("error.html", title=title, message=message), status
 
 
-def _form_again(notice: str, status: int, formdata: Any = None) -> tuple[str, int]:
-    """The create form as the person left it (when we could read it), with a notice."""
-    from webapp.ledger import new_submission_id
-    from webapp.views import render_form
+def came_from_this_site() -> bool:
+    """The post was made from one of this site's pages (`Origin`, else `Referer`)."""
+    source = request.headers.get("Origin") or request.headers.get("Referer") or ""
+    parts = urlsplit(source)
+    return bool(parts.netloc) and (parts.scheme, parts.netloc) == (
+        request.scheme,
+        request.host,
+    )
 
-    form = ProjectForm(formdata=formdata, meta={"csrf": False})
-    if not SUBMISSION_ID.match(form.submission_id.data or ""):
-        form.submission_id.data = new_submission_id()
-    return render_form(form, status, notice=notice)
+
+def _create_form_again() -> tuple[str, int] | Response:
+    if came_from_this_site():
+        form = CreateProjectForm(formdata=request.form, meta={"csrf": False})
+        submission_id = keep_draft(form, CREATE, INVALID, STALE_TOKEN)
+        if submission_id is not None:
+            return show_submission(submission_id)
+        return render_create_form(form, 400, notice="stale_page")
+    form = CreateProjectForm(formdata=None)
+    form.submission_id.data = new_submission_id()
+    return render_create_form(form, 400, notice="other_site")
 
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
-    def csrf_failed(error: CSRFError) -> tuple[str, int]:
-        if request.endpoint == "main.create_project":
-            return _form_again(
-                "This page was open for a long time, so it needed refreshing. "
-                "Nothing was created. Your answers are below: check them and select "
-                "Create project again.",
-                400,
-                request.form,
-            )
-        if request.endpoint == "main.sign_in":
-            from webapp.views import SignInForm
-
+    def csrf_failed(error: CSRFError) -> tuple[str, int] | Response:
+        if request.endpoint == "create.send":
+            return _create_form_again()
+        if request.endpoint == "access.send_sign_in":
             form = SignInForm(formdata=None)
             form.password.errors = ["This page was open for a long time. Enter the password again"]
-            return render_template("sign_in.html", form=form), 400
+            return render_template("sign_in.html", form=form, status=None, target="/"), 400
         return error_page(400)
 
     @app.errorhandler(RequestEntityTooLarge)
     def too_large(error: RequestEntityTooLarge) -> tuple[str, int]:
-        if request.endpoint == "main.create_project":
-            return _form_again(PAGES[413][0] + ". " + PAGES[413][1], 413)
+        if request.endpoint == "create.send":
+            form = CreateProjectForm(formdata=None)
+            form.submission_id.data = new_submission_id()
+            return render_create_form(form, 413, notice="too_large")
         return error_page(413)
 
-    @app.errorhandler(BriaError)
-    def api_failed(error: BriaError) -> tuple[str, int]:
-        return render_template(
-            "error.html", title="Bria did not answer as expected", message=explain(error)
-        ), status_for(error)
+    @app.errorhandler(DatabaseUnavailable)
+    def database_unavailable(error: Exception) -> tuple[str, int]:
+        return error_page(503)
+
+    for unavailable in UNAVAILABLE:
+        app.register_error_handler(unavailable, database_unavailable)
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> tuple[str, int]:
-        return error_page(error.code or 500)
-
-    @app.errorhandler(InternalServerError)
-    def internal_error(error: InternalServerError) -> tuple[str, int]:
-        return error_page(500)
+    def http_error(error: HTTPException) -> tuple[str, int] | HTTPException:
+        if error.code is None:  # `abort(response)`: the page is ready
+            return error
+        return error_page(error.code)

@@ -1,42 +1,123 @@
-"""Template filters that turn the API's values into words a person reads."""
+"""Template filters that turn the API's values into words a person reads.
+
+No page shows `None`, `null`, `True`, a snake_case value or a raw date: known
+values get their labels from `webapp.rules`, unknown ones are made readable,
+empty ones say so, and times become `<time>` elements that the browser script
+shows in the person's own time zone (UTC, named, without the script).
+"""
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 from flask import Flask
+from markupsafe import Markup, escape
 
 from webapp import rules
-from webapp.catalog import created_at
 
 
-def readable_time(project: dict[str, Any]) -> str:
-    """'26 May 2024 at 12:00 UTC', or the API's own text when it cannot be read."""
-    moment = created_at(project)
-    if moment is None:
-        return str(project.get("created_at") or "Not given")
-    moment = moment.astimezone(UTC)
-    return f"{moment.day} {moment:%B %Y} at {moment:%H:%M} UTC"
+def readable(value: Any, empty: str = "Not given") -> str:
+    """A value the app does not know, made readable: 'mascot_set' → 'Mascot set'."""
+    if value is None or value == "" or isinstance(value, bool):
+        return empty
+    text = " ".join(str(value).replace("_", " ").split())
+    return text[:1].upper() + text[1:] if text else empty
 
 
 def type_label(value: Any) -> str:
-    ip_type = rules.IP_TYPES_BY_VALUE.get(value)
-    return ip_type.label if ip_type else str(value or "Not given")
+    ip_type = rules.IP_TYPES_BY_VALUE.get(value) if isinstance(value, str) else None
+    return ip_type.label if ip_type else readable(value)
 
 
 def medium_label(value: Any) -> str:
-    medium = rules.MEDIA_BY_VALUE.get(value)
-    return medium.label if medium else str(value or "Not given")
+    medium = rules.MEDIA_BY_VALUE.get(value) if isinstance(value, str) else None
+    return medium.label if medium else readable(value)
+
+
+def lock_in_words(version: Any) -> str:
+    """What a project's `training_version` means, in the words of the API's rule."""
+    if not version:
+        return "Not locked yet: the first dataset decides the family"
+    known = rules.TRAINING_VERSIONS_BY_VALUE.get(version) if isinstance(version, str) else None
+    if known is None:
+        return f"Locked to {readable(version)}"
+    if known.family == rules.FIBO:
+        return "Locked to the FIBO family"
+    legacy = [v.label for v in rules.versions_in_family(rules.LEGACY)]
+    return f"Locked to the Legacy family: {', '.join(legacy[:-1])} and {legacy[-1]} can be mixed"
+
+
+def family_in_words(version: Any) -> str:
+    """The short form for the list: 'FIBO', 'Legacy', 'Not locked yet'."""
+    if not version:
+        return "Not locked yet"
+    known = rules.TRAINING_VERSIONS_BY_VALUE.get(version) if isinstance(version, str) else None
+    return known.family if known else readable(version)
+
+
+def parse_time(value: Any) -> datetime | None:
+    """An ISO 8601 or an HTTP-style date from the API, as an aware datetime; None if neither."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip()
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            moment = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def time_tag(value: Any, empty: str = "Not known") -> Markup:
+    """`<time datetime="…">26 May 2024 at 12:00 UTC</time>`; the script shows local time."""
+    moment = parse_time(value)
+    if moment is None:
+        return Markup(escape(empty))
+    utc = moment.astimezone(UTC)
+    shown = f"{utc.day} {utc:%B %Y} at {utc:%H:%M} UTC"
+    iso = utc.isoformat().replace("+00:00", "Z")
+    return Markup(f'<time datetime="{iso}" data-local-time>{escape(shown)}</time>')
+
+
+def ago(seconds: float | None) -> str:
+    """'just now', '40 seconds ago', '5 minutes ago', '2 hours ago'."""
+    if seconds is None:
+        return "at an unknown time"
+    seconds = round(seconds)
+    if seconds < 10:
+        return "just now"
+    if seconds < 90:
+        return f"{seconds} seconds ago"
+    minutes = round(seconds / 60)
+    if minutes < 90:
+        return f"{minutes} minutes ago"
+    hours = round(minutes / 60)
+    return f"{hours} hour{'s' if hours != 1 else ''} ago"
 
 
 def init_app(app: Flask) -> None:
+    from webapp.messages import Failure, when
     from webapp.services import services
 
-    app.context_processor(lambda: {"sandbox": services().sandbox})
+    app.context_processor(
+        lambda: {
+            "sandbox": services().sandbox,
+            "console_url": app.config["BRIA_CONSOLE_URL"],
+        }
+    )
     app.jinja_env.filters.update(
-        readable_time=readable_time,
+        readable=readable,
         type_label=type_label,
         medium_label=medium_label,
-        lock_in_words=rules.training_lock_in_words,
+        lock_in_words=lock_in_words,
+        family_in_words=family_in_words,
+        time_tag=time_tag,
+        ago=ago,
+        in_words=when,
+        failure_of=Failure.of,
+        failure_from=Failure.from_dict,
     )

@@ -1,8 +1,10 @@
-"""The create-project form: what a person may send, checked completely on the server.
+"""The forms people fill in, checked completely on the server.
 
-Validation does not depend on the browser: hidden fields, a disabled script or
-a hand-made request all meet the same rules from `webapp.rules`, and only the
-fields that belong to the chosen IP type ever reach `to_payload()`.
+Validation does not depend on the browser: hidden fields, a disabled script or a
+hand-made request all meet the same rules from `webapp.rules`. The four fields a
+project keeps and may change (`ProjectTextForm`) are shared by the create form
+and the edit form; a field the project's type does not use is emptied, never
+sent. Messages follow one voice: "Enter …", "Select …", "… must be … or fewer".
 """
 
 from __future__ import annotations
@@ -11,161 +13,210 @@ import re
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, RadioField, SelectChoice, StringField, TextAreaField
+from wtforms import Field, HiddenField, PasswordField, RadioField, StringField, TextAreaField
+from wtforms.validators import (
+    AnyOf,
+    DataRequired,
+    Length,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
 
 from webapp import rules
 from webapp.ledger import SUBMISSION_ID
 
+LABELS = rules.FIELD_LABELS
+_SPACING = re.compile(r"[\t\n\r\f\v]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_CONTROL_OR_NEWLINE = re.compile(r"[\x00-\x1f\x7f]")
-
-LABELS = {
-    "project_name": "Project name",
-    "project_description": "Project description",
-    "ip_medium": "Medium",
-    "ip_type": "Type of IP",
-    "ip_name": "Character name",
-    "ip_description": "Short description of the IP",
-    "training_version": "Training version",
+STALE_FORM = "This form is out of date. Check your answers and select the button again."
+REQUIRED = {
+    "ip_name": "Enter the character's name",
+    "ip_description": "Enter a short description",
 }
 
 
-def _strip(value: Any) -> Any:
+def one_line(value: Any) -> Any:
+    """Trim, and turn a pasted tab or line break into a space: a name is one line."""
+    return _SPACING.sub(" ", value).strip() if isinstance(value, str) else value
+
+
+def trimmed(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
 
 
-def _choices(values: list[str]) -> list[SelectChoice]:
-    return [SelectChoice(value) for value in values]
+class NoControlCharacters:
+    """Refuse invisible control characters (a NUL byte pasted from elsewhere)."""
+
+    def __call__(self, form: FlaskForm, field: Field) -> None:
+        if _CONTROL.search(field.data or ""):
+            raise ValidationError(
+                f"{field.label.text} has an invisible character in it: type it again "
+                "rather than pasting it"
+            )
 
 
-class ProjectForm(FlaskForm):
-    project_name = StringField(LABELS["project_name"], filters=[_strip])
-    project_description = TextAreaField(LABELS["project_description"], filters=[_strip])
+def _length(name: str) -> Length:
+    limit = rules.MAX_LENGTHS[name]
+    return Length(max=limit, message=f"{LABELS[name]} must be {limit} characters or fewer")
+
+
+class ProjectTextForm(FlaskForm):
+    """The fields a project keeps and may change, and the type's rules for them."""
+
+    project_name = StringField(
+        LABELS["project_name"],
+        filters=[one_line],
+        validators=[
+            DataRequired("Enter a project name"),
+            NoControlCharacters(),
+            _length("project_name"),
+        ],
+    )
+    project_description = TextAreaField(
+        LABELS["project_description"],
+        filters=[trimmed],
+        validators=[Optional(), NoControlCharacters(), _length("project_description")],
+    )
+    ip_name = StringField(LABELS["ip_name"], filters=[one_line])
+    ip_description = StringField(LABELS["ip_description"], filters=[one_line])
+    submission_id = HiddenField(filters=[trimmed])
+
+    def ip_type_rules(self) -> rules.IPType | None:
+        """The IP type whose rules apply: chosen on the create form, fixed when editing."""
+        raise NotImplementedError
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        if not SUBMISSION_ID.match(self.submission_id.data or ""):
+            self.form_errors.append(STALE_FORM)
+            return False
+        return valid
+
+    def validate_ip_name(self, field: Field) -> None:
+        self._check_type_field(field)
+
+    def validate_ip_description(self, field: Field) -> None:
+        self._check_type_field(field)
+
+    def _check_type_field(self, field: Field) -> None:
+        ip_type = self.ip_type_rules()
+        if ip_type is None or field.name not in ip_type.needed_fields:
+            field.data = ""  # the type does not use it: it is not sent
+            raise StopValidation()
+        if not field.data:
+            raise StopValidation(REQUIRED[field.name])
+        NoControlCharacters()(self, field)
+        _length(field.name)(self, field)
+        limit = rules.WORD_LIMITS[field.name]
+        if rules.count_words(field.data) > limit.max_words:
+            raise ValidationError(f"{field.label.text} must be {limit.max_words} words or fewer")
+
+    def type_fields(self) -> dict[str, str]:
+        """The two IP fields as the chosen type needs them (only those it uses)."""
+        ip_type = self.ip_type_rules()
+        needed = ip_type.needed_fields if ip_type else ()
+        return {name: self[name].data for name in needed}
+
+    def answers(self) -> dict[str, str]:
+        """What the person typed, as typed, to show again (never sent as it is)."""
+        return {
+            name: value if isinstance(value, str) else ""
+            for name, value in ((f.name, f.raw_data[0] if f.raw_data else f.data) for f in self)
+            if name not in ("csrf_token", "submission_id")
+        }
+
+
+class CreateProjectForm(ProjectTextForm):
     ip_medium = RadioField(
         LABELS["ip_medium"],
-        choices=_choices(list(rules.MEDIA_BY_VALUE)),
         validate_choice=False,
-        filters=[_strip],
+        filters=[trimmed],
+        validators=[
+            DataRequired("Select the medium of the IP"),
+            AnyOf(list(rules.MEDIA_BY_VALUE), "Select photography or illustration"),
+        ],
     )
     ip_type = RadioField(
         LABELS["ip_type"],
-        choices=_choices(list(rules.IP_TYPES_BY_VALUE)),
         validate_choice=False,
-        filters=[_strip],
+        filters=[trimmed],
+        validators=[
+            DataRequired("Select the type of IP"),
+            AnyOf(list(rules.IP_TYPES_BY_VALUE), "Select one of the types of IP listed"),
+        ],
     )
-    ip_name = StringField(LABELS["ip_name"], filters=[_strip])
-    ip_description = StringField(LABELS["ip_description"], filters=[_strip])
     training_version = RadioField(
         LABELS["training_version"],
-        choices=_choices(["", *rules.TRAINING_VERSIONS_BY_VALUE]),
         validate_choice=False,
-        filters=[_strip],
         default="",
+        filters=[trimmed],
+        validators=[
+            Optional(),
+            AnyOf(
+                list(rules.TRAINING_VERSIONS_BY_VALUE),
+                "Select a training version from the list, or decide later",
+            ),
+        ],
     )
-    submission_id = HiddenField(filters=[_strip])
 
-    def validate(self, extra_validators: Any = None) -> bool:
-        """Run CSRF and field checks, then the API's rules for the chosen branch only."""
-        super().validate(extra_validators)
-        self._check_text("project_name", required="Enter a project name")
-        self._check_text("project_description", multiline=True)
-        medium = self._check_medium()
-        ip_type = self._check_type(medium)
-        if ip_type is not None:
-            for name in ip_type.needed_fields:
-                self._check_words(name, ip_type)
-        self._check_training_version()
-        if not SUBMISSION_ID.match(self.submission_id.data or ""):
-            self.form_errors.append(
-                "This form is out of date. Check your answers and select Create project again."
-            )
-        return not self.errors
-
-    def _fail(self, name: str, message: str) -> None:
-        field = self[name]
-        if isinstance(field.errors, tuple):
-            field.errors = list(field.errors)
-        if not field.errors:  # one message per field: the first problem found
-            field.errors.append(message)
-
-    def _check_text(self, name: str, required: str | None = None, multiline: bool = False) -> None:
-        value = self[name].data or ""
-        label = LABELS[name]
-        limit = rules.MAX_LENGTHS[name]
-        if not value:
-            if required:
-                self._fail(name, required)
-            return
-        if (_CONTROL if multiline else _CONTROL_OR_NEWLINE).search(value):
-            self._fail(name, f"{label} must not contain control characters")
-        elif len(value) > limit:
-            self._fail(name, f"{label} must be {limit} characters or fewer")
-
-    def _check_medium(self) -> str | None:
-        medium = self.ip_medium.data
-        if not medium:
-            self._fail("ip_medium", "Select the medium of the IP")
-            return None
-        if medium not in rules.MEDIA_BY_VALUE:
-            self._fail("ip_medium", "Select photography or illustration")
-            return None
-        return medium
-
-    def _check_type(self, medium: str | None) -> rules.IPType | None:
-        value = self.ip_type.data
-        if not value:
-            self._fail("ip_type", "Select the type of IP")
-            return None
-        ip_type = rules.IP_TYPES_BY_VALUE.get(value)
-        if ip_type is None:
-            self._fail("ip_type", "Select one of the types of IP listed")
-            return None
-        if medium is not None and not ip_type.allows(medium):
-            self._fail(
-                "ip_type",
-                f"{ip_type.label} is available only for illustration: "
-                "select Illustration, or choose another type of IP",
-            )
-        return ip_type
-
-    def _check_words(self, name: str, ip_type: rules.IPType) -> None:
-        self._check_text(name, required=self.required_message(name))
-        if self[name].errors:
-            return
-        limit = rules.WORD_LIMITS[name]
-        words = rules.count_words(self[name].data)
-        if words > limit.max_words:
-            self._fail(name, f"{LABELS[name]} must be {limit.max_words} words or fewer")
-
-    @staticmethod
-    def required_message(name: str) -> str:
-        return {
-            "ip_name": "Enter the character's name",
-            "ip_description": "Enter a short description of the IP",
-        }[name]
-
-    def _check_training_version(self) -> None:
-        value = self.training_version.data or ""
-        if value and value not in rules.TRAINING_VERSIONS_BY_VALUE:
-            self._fail(
-                "training_version", "Select a training version from the list, or decide later"
-            )
-
-    @property
-    def chosen_type(self) -> rules.IPType | None:
+    def ip_type_rules(self) -> rules.IPType | None:
         return rules.IP_TYPES_BY_VALUE.get(self.ip_type.data or "")
+
+    def validate_ip_type(self, field: Field) -> None:
+        ip_type = rules.IP_TYPES_BY_VALUE.get(field.data)
+        medium = self.ip_medium.data
+        if ip_type is not None and medium in rules.MEDIA_BY_VALUE and not ip_type.allows(medium):
+            raise ValidationError(
+                f"“{ip_type.label}” is available only for illustration: select Illustration, "
+                "or choose another type of IP"
+            )
 
     def to_payload(self) -> dict[str, str]:
         """The exact JSON body for the API: only fields that apply, no empty optionals."""
-        ip_type = self.chosen_type
-        assert ip_type is not None, "to_payload() is for validated forms"
         payload = {"project_name": self.project_name.data}
         if self.project_description.data:
             payload["project_description"] = self.project_description.data
-        for name in ip_type.needed_fields:
-            payload[name] = self[name].data
+        payload |= self.type_fields()
         payload["ip_medium"] = self.ip_medium.data
-        payload["ip_type"] = ip_type.value
+        payload["ip_type"] = self.ip_type.data
         if self.training_version.data:
             payload["training_version"] = self.training_version.data
         return payload
+
+
+class EditProjectForm(ProjectTextForm):
+    """The four fields Bria lets change, under the rules of the project's own type."""
+
+    def __init__(self, ip_type: str | None, *args: Any, **kwargs: Any) -> None:
+        self._ip_type = rules.IP_TYPES_BY_VALUE.get(ip_type or "")
+        super().__init__(*args, **kwargs)
+
+    def ip_type_rules(self) -> rules.IPType | None:
+        return self._ip_type
+
+    def to_changes(self) -> dict[str, str]:
+        """The body of the PUT: the name, the description (empty clears it) and the
+        IP fields the type uses; nothing else."""
+        return {
+            "project_name": self.project_name.data,
+            "project_description": self.project_description.data or "",
+            **self.type_fields(),
+        }
+
+
+class DeleteProjectForm(FlaskForm):
+    submission_id = HiddenField(filters=[trimmed])
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        if not SUBMISSION_ID.match(self.submission_id.data or ""):
+            self.form_errors.append(STALE_FORM)
+            return False
+        return valid
+
+
+class SignInForm(FlaskForm):
+    password = PasswordField(
+        "Access password", validators=[DataRequired("Enter the access password")]
+    )

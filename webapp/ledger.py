@@ -1,9 +1,22 @@
-"""The submission ledger: each rendering of the form may reach the API at most once.
+"""The submission ledger: what each sent form asked for, and what became of it.
 
-The API has no idempotency key, so the app keeps one: a one-time submission id
-is claimed with a single INSERT (atomic in SQLite and PostgreSQL alike) before
-the API is called, and the outcome is written afterwards. No lock or
-transaction is held while the API works, so concurrent creates run in parallel.
+The API has no idempotency key, so the app keeps one: each rendering of a form
+carries a one-time submission id, claimed in the database before Bria is called
+(`INSERT … ON CONFLICT DO NOTHING`), so that a double click, a refresh or a second
+tab never reaches Bria twice, on any worker or server. No lock or transaction is
+held while Bria works. The row also keeps what the person typed and what they
+were told, so that every reply is shown by a GET (Back and Refresh always land
+on a page that exists).
+
+States, for creates, edits and deletes alike:
+
+    invalid, duplicates, unchecked,
+    not_sent                       nothing reached Bria; the id may still be sent
+    pending                        claimed; Bria is being asked
+    done                           Bria did it (`project` holds its answer)
+    refused                        Bria said no: nothing was done
+    unknown                        Bria may have done it; the list will tell
+    not_done                       the list showed it was not done after all
 """
 
 from __future__ import annotations
@@ -12,197 +25,326 @@ import json
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import (
-    Column,
-    DateTime,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    bindparam,
-    create_engine,
-    event,
-    func,
-    insert,
-    select,
-    update,
-)
-from sqlalchemy.engine import Engine
+from sqlalchemy import and_, bindparam, delete, select, update
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.schema import CreateIndex, CreateTable
 
+from webapp.database import db_now, insert_unless_present
+from webapp.schema import name_holds, submissions
+
+CREATE, EDIT, DELETE = "create", "edit", "delete"
+
+INVALID = "invalid"
+DUPLICATES = "duplicates"
+UNCHECKED = "unchecked"
+NOT_SENT = "not_sent"
 PENDING = "pending"
-CREATED = "created"
+DONE = "done"
 REFUSED = "refused"
 UNKNOWN = "unknown"
+NOT_DONE = "not_done"
+
+#: States in which nothing has reached Bria: the same id may still be sent.
+DRAFTS = (INVALID, DUPLICATES, UNCHECKED, NOT_SENT)
+#: States whose outcome the list of projects may still settle.
+OPEN = (PENDING, UNKNOWN)
 
 SUBMISSION_ID = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
-
-metadata = MetaData()
-
-submissions = Table(
-    "submissions",
-    metadata,
-    Column("id", String(64), primary_key=True),
-    Column("state", String(16), nullable=False),
-    Column("project_name", String(200), nullable=False),
-    Column("project_id", Integer, nullable=True),
-    Column("project", Text, nullable=True),
-    Column("message", Text, nullable=True),
-    Column("claimed_at", DateTime(timezone=True), nullable=False),
-    Column("settled_at", DateTime(timezone=True), nullable=True),
-)
-
-sign_in_failures = Table(
-    "sign_in_failures",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("client", String(100), nullable=False, index=True),
-    Column("failed_at", DateTime(timezone=True), nullable=False),
-)
-
-
-# Statements built once: building them on every call cost more than running them.
-_CLAIM = insert(submissions)
-_GET = select(submissions).where(submissions.c.id == bindparam("submission_id"))
-_SETTLE = update(submissions).where(submissions.c.id == bindparam("submission_id"))
-
-
-def _create_tables(engine: Engine) -> None:
-    """Create what is missing, safely when several workers start on a new database at once:
-    `create_all` checks, then creates, and loses that race ("table already exists")."""
-    with engine.begin() as db:
-        for table in metadata.sorted_tables:
-            db.execute(CreateTable(table, if_not_exists=True))
-            for index in table.indexes:
-                db.execute(CreateIndex(index, if_not_exists=True))
 
 
 def new_submission_id() -> str:
     return secrets.token_urlsafe(24)
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
+def _loads(raw: str | None) -> Any:
+    return json.loads(raw) if raw else None
 
 
 @dataclass(frozen=True)
 class Submission:
     id: str
+    kind: str
     state: str
     project_name: str
+    name_key: str | None
     project_id: int | None
     project: dict[str, Any] | None
-    message: str | None
-    claimed_at: datetime
+    payload: dict[str, Any] | None
+    answers: dict[str, str]
+    problems: dict[str, str]
+    message: dict[str, Any] | None
+    attempted_at: float | None
+    updated_at: float | None
 
+    @property
+    def reached_bria(self) -> bool:
+        return self.state not in DRAFTS
 
-def make_engine(database_url: str) -> Engine:
-    """An engine that suits many threads: WAL and a busy timeout for SQLite."""
-    if database_url.startswith("sqlite"):
-        engine = create_engine(
-            database_url,
-            connect_args={"check_same_thread": False, "timeout": 15},
-            pool_size=20,
-            max_overflow=20,
+    @classmethod
+    def from_row(cls, row: Any) -> Submission:
+        return cls(
+            id=row["id"],
+            kind=row["kind"],
+            state=row["state"],
+            project_name=row["project_name"],
+            name_key=row["name_key"],
+            project_id=row["project_id"],
+            project=_loads(row["project"]),
+            payload=_loads(row["payload"]),
+            answers=_loads(row["answers"]) or {},
+            problems=_loads(row["problems"]) or {},
+            message=_loads(row["message"]),
+            attempted_at=row["attempted_at"],
+            updated_at=row["updated_at"],
         )
 
-        @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA busy_timeout=15000")
-            cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.close()
 
-        return engine
-    return create_engine(database_url, pool_pre_ping=True, pool_size=20, max_overflow=20)
+@dataclass(frozen=True)
+class Claim:
+    """What a claim found: `won` the id for one call to Bria, or why not."""
+
+    won: bool
+    name_held_by: str | None = None
+
+
+class _NameHeld(Exception):
+    def __init__(self, holder: str) -> None:
+        self.holder = holder
+
+
+_GET = select(submissions).where(submissions.c.id == bindparam("submission_id"))
 
 
 class Ledger:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        _create_tables(engine)
+        self._insert_submission = insert_unless_present(engine, submissions)
+        self._insert_hold = insert_unless_present(engine, name_holds)
 
-    def claim(self, submission_id: str, project_name: str) -> bool:
-        """Take the id for one API call; False when it was taken before."""
-        try:
-            with self.engine.begin() as db:
-                db.execute(
-                    _CLAIM,
-                    {
-                        "id": submission_id,
-                        "state": PENDING,
-                        "project_name": project_name[:200],
-                        "claimed_at": _now(),
-                    },
-                )
-        except IntegrityError:
-            return False
-        return True
+    # -- reading -------------------------------------------------------------
 
     def get(self, submission_id: str) -> Submission | None:
         with self.engine.connect() as db:
             row = db.execute(_GET, {"submission_id": submission_id}).mappings().first()
-        if row is None:
-            return None
-        claimed_at = row["claimed_at"]
-        if claimed_at.tzinfo is None:  # SQLite hands back naive datetimes
-            claimed_at = claimed_at.replace(tzinfo=UTC)
-        return Submission(
-            id=row["id"],
-            state=row["state"],
-            project_name=row["project_name"],
-            project_id=row["project_id"],
-            project=json.loads(row["project"]) if row["project"] else None,
-            message=row["message"],
-            claimed_at=claimed_at,
+        return Submission.from_row(row) if row is not None else None
+
+    def open_submissions(self, before: float, limit: int = 50) -> list[Submission]:
+        """Creates still pending or unknown, attempted before `before` (oldest first)."""
+        query = (
+            select(submissions)
+            .where(submissions.c.kind == CREATE)
+            .where(submissions.c.state.in_(OPEN))
+            .where(submissions.c.attempted_at < before)
+            .order_by(submissions.c.attempted_at)
+            .limit(limit)
         )
+        with self.engine.connect() as db:
+            return [Submission.from_row(row) for row in db.execute(query).mappings()]
 
-    def record_created(self, submission_id: str, project: dict[str, Any]) -> None:
-        self._settle(
-            submission_id, CREATED, project_id=int(project["id"]), project=json.dumps(project)
+    def holds_for(self, name_key: str) -> list[Submission]:
+        """Submissions holding this name: creates or renames under way, of unknown
+        outcome, or done and not yet in the shared list."""
+        query = (
+            select(submissions)
+            .join(name_holds, name_holds.c.submission_id == submissions.c.id)
+            .where(name_holds.c.name_key == name_key)
         )
+        with self.engine.connect() as db:
+            return [Submission.from_row(row) for row in db.execute(query).mappings()]
 
-    def record_refused(self, submission_id: str, message: str) -> None:
-        self._settle(submission_id, REFUSED, message=message)
+    # -- drafts: nothing sent ------------------------------------------------
 
-    def record_unknown(self, submission_id: str, message: str) -> None:
-        self._settle(submission_id, UNKNOWN, message=message)
+    def save_draft(
+        self,
+        submission_id: str,
+        kind: str,
+        state: str,
+        answers: dict[str, str],
+        problems: dict[str, str] | None = None,
+        message: dict[str, Any] | None = None,
+        project_id: int | None = None,
+    ) -> bool:
+        """Keep what the person typed and what they are told, for the GET that shows it.
 
-    def _settle(self, submission_id: str, state: str, **values: Any) -> None:
+        False when the id has already reached Bria: its row is never overwritten."""
+        values = {
+            "kind": kind,
+            "state": state,
+            "project_name": (answers.get("project_name") or "")[:200],
+            "project_id": project_id,
+            "answers": json.dumps(answers),
+            "problems": json.dumps(problems or {}),
+            "message": json.dumps(message) if message else None,
+            "updated_at": db_now(),
+        }
+        with self.engine.begin() as db:
+            inserted = db.execute(
+                self._insert_submission.values(
+                    id=submission_id, claimed_at=datetime.now(UTC), **values
+                )
+            ).rowcount
+            if inserted:
+                return True
+            return bool(
+                db.execute(
+                    update(submissions)
+                    .where(submissions.c.id == submission_id)
+                    .where(submissions.c.state.in_(DRAFTS))
+                    .values(**values)
+                ).rowcount
+            )
+
+    # -- claims: one call to Bria per id -------------------------------------
+
+    def claim(
+        self,
+        submission_id: str,
+        kind: str,
+        payload: dict[str, Any],
+        answers: dict[str, str],
+        name_key: str | None = None,
+        project_id: int | None = None,
+    ) -> Claim:
+        """Take the id for one call to Bria and, when `name_key` is given, hold that name.
+
+        One transaction: a name someone else holds leaves the id unclaimed, so the
+        person can be warned and choose. Both claims are `INSERT … ON CONFLICT DO
+        NOTHING`; an id that already reached Bria is not claimed again.
+        """
+        values = {
+            "kind": kind,
+            "state": PENDING,
+            "project_name": str(payload.get("project_name") or answers.get("project_name") or "")[
+                :200
+            ],
+            "name_key": name_key,
+            "project_id": project_id,
+            "payload": json.dumps(payload),
+            "answers": json.dumps(answers),
+            "problems": json.dumps({}),
+            "message": None,
+            "attempted_at": db_now(),
+            "updated_at": db_now(),
+        }
+        try:
+            with self.engine.begin() as db:
+                won = (
+                    db.execute(
+                        self._insert_submission.values(
+                            id=submission_id, claimed_at=datetime.now(UTC), **values
+                        )
+                    ).rowcount
+                    or db.execute(
+                        update(submissions)
+                        .where(submissions.c.id == submission_id)
+                        .where(submissions.c.state.in_(DRAFTS))
+                        .values(**values)
+                    ).rowcount
+                )
+                if not won:
+                    return Claim(False)
+                if name_key:
+                    holder = self._hold(db, name_key, submission_id)
+                    if holder != submission_id:
+                        raise _NameHeld(holder)  # undoes the id's claim with the transaction
+        except _NameHeld as held:
+            return Claim(False, name_held_by=held.holder)
+        return Claim(True)
+
+    def _hold(self, db: Connection, name_key: str, submission_id: str) -> str:
+        db.execute(
+            self._insert_hold.values(
+                name_key=name_key, submission_id=submission_id, held_at=db_now()
+            )
+        )
+        return db.execute(
+            select(name_holds.c.submission_id).where(name_holds.c.name_key == name_key)
+        ).scalar_one()
+
+    # -- outcomes ------------------------------------------------------------
+
+    def record_done(
+        self,
+        submission_id: str,
+        project: dict[str, Any] | None,
+        message: dict[str, Any] | None = None,
+    ) -> bool:
+        """Bria did it. `project` is its answer (None when it could not be read); False
+        when another create already accounts for that project (a reconciliation that
+        found someone else's)."""
+        values: dict[str, Any] = {"state": DONE, "updated_at": db_now()}
+        if message is not None:
+            values["message"] = json.dumps(message)
+        if project is not None:
+            values |= {"project": json.dumps(project), "project_id": int(project["id"])}
+        try:
+            with self.engine.begin() as db:
+                return bool(
+                    db.execute(
+                        update(submissions)
+                        .where(submissions.c.id == submission_id)
+                        .where(submissions.c.state.in_(OPEN))
+                        .values(**values)
+                    ).rowcount
+                )
+        except IntegrityError:
+            return False
+
+    def record_refused(self, submission_id: str, message: dict[str, Any]) -> None:
+        self._settle(submission_id, REFUSED, message, release_name=True)
+
+    def record_not_sent(self, submission_id: str, message: dict[str, Any]) -> None:
+        """Bria was never reached after all (the budget, a busy server): a draft again."""
+        self._settle(submission_id, NOT_SENT, message, release_name=True)
+
+    def record_unknown(
+        self, submission_id: str, message: dict[str, Any], release_name: bool = False
+    ) -> None:
+        """Bria may have done it. A create keeps its name held until the list tells."""
+        self._settle(submission_id, UNKNOWN, message, release_name=release_name)
+
+    def record_not_done(self, submission_id: str, message: dict[str, Any]) -> None:
+        self._settle(submission_id, NOT_DONE, message, release_name=True)
+
+    def _settle(
+        self, submission_id: str, state: str, message: dict[str, Any], release_name: bool
+    ) -> None:
         with self.engine.begin() as db:
             db.execute(
-                _SETTLE,
-                {"submission_id": submission_id, "state": state, "settled_at": _now(), **values},
+                update(submissions)
+                .where(submissions.c.id == submission_id)
+                .where(submissions.c.state.in_(OPEN))
+                .values(state=state, message=json.dumps(message), updated_at=db_now())
             )
+            if release_name:
+                db.execute(delete(name_holds).where(name_holds.c.submission_id == submission_id))
 
-    def project_ids_created(self) -> set[int]:
-        """Projects this app already knows it created, so a search for an
-        unknown outcome does not claim another submission's project."""
+    def project_ids_accounted_for(self, project_ids: list[int]) -> set[int]:
+        """Of these projects, the ones a create already accounts for."""
+        if not project_ids:
+            return set()
+        query = (
+            select(submissions.c.project_id)
+            .where(submissions.c.kind == CREATE)
+            .where(submissions.c.project_id.in_(project_ids))
+        )
         with self.engine.connect() as db:
-            rows = db.execute(
-                select(submissions.c.project_id).where(submissions.c.project_id.is_not(None))
-            )
-            return {row[0] for row in rows}
+            return {row[0] for row in db.execute(query)}
 
-    def record_sign_in_failure(self, client: str) -> None:
+    def release_names_listed_since(self, as_of: float) -> None:
+        """Holds of work that was done before a list read began: that list shows its
+        outcome now (or the project was renamed or deleted since), so the hold goes."""
+        done_before = select(submissions.c.id).where(
+            and_(submissions.c.state == DONE, submissions.c.updated_at < as_of)
+        )
         with self.engine.begin() as db:
-            db.execute(insert(sign_in_failures).values(client=client[:100], failed_at=_now()))
+            db.execute(delete(name_holds).where(name_holds.c.submission_id.in_(done_before)))
 
-    def recent_sign_in_failures(self, client: str, window: timedelta) -> int:
-        with self.engine.connect() as db:
-            return db.execute(
-                select(func.count())
-                .select_from(sign_in_failures)
-                .where(sign_in_failures.c.client == client[:100])
-                .where(sign_in_failures.c.failed_at >= _now() - window)
-            ).scalar_one()
-
-    def forget_sign_in_failures(self, client: str) -> None:
+    def release_names_of_project(self, project_id: int) -> None:
+        """A deleted project's name is free again."""
+        holders = select(submissions.c.id).where(submissions.c.project_id == project_id)
         with self.engine.begin() as db:
-            db.execute(sign_in_failures.delete().where(sign_in_failures.c.client == client[:100]))
+            db.execute(delete(name_holds).where(name_holds.c.submission_id.in_(holders)))

@@ -160,6 +160,34 @@ MAX_LENGTHS: dict[str, int] = {
     "ip_description": 120,
 }
 
+#: What each field is called wherever a person meets it: the forms, the project
+#: page, the list and the messages all use these words.
+FIELD_LABELS: dict[str, str] = {
+    "project_name": "Project name",
+    "project_description": "Project description",
+    "ip_medium": "Medium",
+    "ip_type": "Type of IP",
+    "ip_name": "Character name",
+    "ip_description": "Short description",
+    "training_version": "Training version",
+}
+
+
+def field_in_sentence(name: str) -> str:
+    """A field's label inside a sentence: 'the type of IP', 'the character name'."""
+    label = FIELD_LABELS[name]
+    return label[:1].lower() + label[1:]
+
+
+#: The fields `PUT /tailored-gen/projects/{id}` accepts: medium, type and training
+#: version are fixed once the project exists.
+EDITABLE_FIELDS: tuple[str, ...] = (
+    "project_name",
+    "project_description",
+    "ip_name",
+    "ip_description",
+)
+
 #: The fields a POST may carry, in the order the API documents them.
 REQUEST_FIELDS: tuple[str, ...] = (
     "project_name",
@@ -186,18 +214,6 @@ def types_needing(field: str) -> tuple[IPType, ...]:
 
 def versions_in_family(family: str) -> tuple[TrainingVersion, ...]:
     return tuple(v for v in TRAINING_VERSIONS if v.family == family)
-
-
-def training_lock_in_words(version: str | None) -> str:
-    """Say what a project's `training_version` means for the person reading it."""
-    if not version:
-        return "Not locked yet: it takes the version of the first dataset"
-    known = TRAINING_VERSIONS_BY_VALUE.get(version)
-    if known is None:
-        return f"Locked to {version}"
-    if known.family == FIBO:
-        return "Locked to FIBO"
-    return f"Locked to Legacy ({known.label})"
 
 
 def problems_with(payload: dict[str, object]) -> dict[str, str]:
@@ -240,4 +256,34 @@ def problems_with(payload: dict[str, object]) -> dict[str, str]:
     version = payload.get("training_version")
     if version is not None and version not in TRAINING_VERSIONS_BY_VALUE:
         problems["training_version"] = "must be one of " + ", ".join(TRAINING_VERSIONS_BY_VALUE)
+    return problems
+
+
+def problems_with_changes(changes: dict[str, object], ip_type_value: object) -> dict[str, str]:
+    """Check an update's body (`PUT`) for a project of type `ip_type_value`.
+
+    Only the four editable fields may be sent; a name may not be emptied; the
+    type's word limits hold, and a field the type needs may not be emptied.
+    """
+    problems: dict[str, str] = {}
+    for name in sorted(set(changes) - set(EDITABLE_FIELDS)):
+        problems[name] = "cannot be changed"
+    for name, value in changes.items():
+        if name in EDITABLE_FIELDS and not isinstance(value, str):
+            problems[name] = "must be a string"
+    if problems:
+        return problems
+    if "project_name" in changes and not str(changes["project_name"]).strip():
+        problems["project_name"] = "is required"
+    ip_type = IP_TYPES_BY_VALUE.get(ip_type_value)  # type: ignore[arg-type]
+    needed = ip_type.needed_fields if ip_type else ()
+    for name in ("ip_name", "ip_description"):
+        if name not in changes:
+            continue
+        limit = WORD_LIMITS[name]
+        words = count_words(str(changes[name]))
+        if name in needed and words == 0:
+            problems[name] = f"is required for {ip_type_value}"
+        elif words > limit.max_words:
+            problems[name] = f"must be {limit.min_words}-{limit.max_words} words"
     return problems

@@ -1,15 +1,14 @@
-"""Headers on every response, session cookie rules, and the optional sign-in gate."""
+"""Headers on every response, the session cookie's rules, and the access password gate."""
 
 from __future__ import annotations
 
-import hashlib
-from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import click
-from flask import Flask, Request, Response, request, session
+from flask import Flask, Request, Response, redirect, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import generate_password_hash
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -33,10 +32,17 @@ HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
 }
 
-SIGN_IN_ATTEMPTS = 5
-SIGN_IN_WINDOW = timedelta(minutes=15)
+#: The session key naming the signed-in session's row (see `webapp.access`).
+ACCESS_SESSION = "access"
 #: Endpoints that answer without the access password.
-OPEN_ENDPOINTS = {"main.sign_in", "main.healthz", "static"}
+OPEN_ENDPOINTS = {
+    "access.sign_in",
+    "access.send_sign_in",
+    "access.signed_out",
+    "health.healthz",
+    "health.readyz",
+    "static",
+}
 
 
 class SessionInterface(SecureCookieSessionInterface):
@@ -49,32 +55,33 @@ class SessionInterface(SecureCookieSessionInterface):
 def add_headers(response: Response) -> Response:
     for name, value in HEADERS.items():
         response.headers.setdefault(name, value)
-    if request.endpoint == "static":
-        response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
-    else:
-        response.headers["Cache-Control"] = "no-store"
+    response.headers.setdefault("Cache-Control", "no-store")
     if request.is_secure:
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     return response
 
 
-def access_fingerprint(password_hash: str) -> str:
-    """What the session keeps after sign-in; a new password signs everybody out."""
-    return hashlib.sha256(password_hash.encode()).hexdigest()[:32]
+def safe_next(target: str | None) -> str:
+    """Where to go after signing in: a path on this site, or the home page.
+
+    The target is parsed, not pattern-matched: browsers and Werkzeug drop tab, CR
+    and LF from a URL, so `/<tab>/evil.example` would become `//evil.example`."""
+    home = url_for("create.new_project")
+    if not target or "\\" in target:
+        return home
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        return home
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/") or target.startswith("//"):
+        return home
+    return target
 
 
-def signed_in(app: Flask) -> bool:
-    password_hash = app.config.get("ACCESS_PASSWORD_HASH")
-    return not password_hash or session.get("access") == access_fingerprint(password_hash)
+def signed_in() -> bool:
+    from webapp.services import services
 
-
-def shows_sign_out(app: Flask) -> bool:
-    """The header offers "Sign out" only when there is a gate and the person passed it."""
-    return bool(app.config["ACCESS_PASSWORD_HASH"]) and signed_in(app)
-
-
-def password_matches(app: Flask, password: str) -> bool:
-    return check_password_hash(app.config["ACCESS_PASSWORD_HASH"], password)
+    gate = services().access
+    return not gate.enabled or gate.session_is_valid(session.get(ACCESS_SESSION))
 
 
 def client_address(req: Request) -> str:
@@ -82,17 +89,22 @@ def client_address(req: Request) -> str:
 
 
 def init_app(app: Flask) -> None:
-    from flask import redirect, url_for
-
     app.session_interface = SessionInterface()
     app.after_request(add_headers)
-    app.context_processor(lambda: {"can_sign_out": shows_sign_out(app)})
+
+    @app.context_processor
+    def gate_state() -> dict[str, Any]:
+        from webapp.services import services
+
+        enabled = services().access.enabled
+        return {"gated": enabled, "can_sign_out": enabled and signed_in()}
 
     @app.before_request
     def require_access() -> Any:
-        if request.endpoint in OPEN_ENDPOINTS or signed_in(app):
+        if request.endpoint in OPEN_ENDPOINTS or request.endpoint is None or signed_in():
             return None
-        return redirect(url_for("main.sign_in", next=request.full_path.rstrip("?")))
+        target = request.full_path.rstrip("?") if request.method == "GET" else None
+        return redirect(url_for("access.sign_in", next=target))
 
     @app.cli.command("hash-password")
     @click.password_option(help="The access password people will type.")

@@ -9,7 +9,7 @@ from playwright.sync_api import sync_playwright
 
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.conftest import make_app
-from tests.live_server import LiveServer
+from tests.support.live_server import LiveServer
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 

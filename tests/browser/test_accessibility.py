@@ -6,8 +6,8 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
-from tests.conftest import make_app
-from tests.live_server import LiveServer
+from tests.conftest import dispose, make_app
+from tests.support.live_server import LiveServer
 
 pytestmark = pytest.mark.browser
 
@@ -56,7 +56,7 @@ def test_the_result_page_and_the_project_page(page: Page, base_url: str):
     create(page, base_url, "Accessible result")
     expect(page.get_by_role("heading", level=1)).to_have_text("Project created")
     assert_no_violations(page)
-    page.reload()
+    page.get_by_role("link", name="See the project's page").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Accessible result")
     assert_no_violations(page)
 
@@ -74,13 +74,14 @@ def test_the_project_list_and_search(page: Page, base_url: str):
     expect(page.locator("table")).to_contain_text("Listed project")
     assert_no_violations(page)
     page.fill("#q", "no such project anywhere")
-    page.get_by_role("button", name="Search").click()
-    expect(page.locator("main")).to_contain_text("No project name matches")
+    page.get_by_role("button", name="Show projects").click()
+    expect(page.locator("main")).to_contain_text("No project matches these choices")
     assert_no_violations(page)
 
 
 def test_the_empty_list(browser, tmp_path):
-    empty = LiveServer(make_app(tmp_path / "empty"))
+    app = make_app(tmp_path / "empty")
+    empty = LiveServer(app)
     try:
         page = browser.new_page()
         page.goto(empty.url + "/projects")
@@ -89,6 +90,7 @@ def test_the_empty_list(browser, tmp_path):
         page.close()
     finally:
         empty.stop()
+        dispose(app)
 
 
 @pytest.mark.parametrize("path", ["/projects/987654", "/no-such-page"])

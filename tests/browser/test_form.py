@@ -155,7 +155,7 @@ def test_a_project_is_created_and_shown(page: Page, base_url: str, server):
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Project created")
     expect(page.locator(".panel")).to_contain_text(name)
-    expect(page.locator(".summary-list")).to_contain_text("Locked to FIBO")
+    expect(page.locator(".summary-list")).to_contain_text("Locked to the FIBO family")
     expect(page.locator(".summary-list")).to_contain_text("round glossy ceramic mugs")
     assert count_named(server, name) == 1
 

@@ -1,0 +1,265 @@
+"""Bria's project endpoints over real HTTP, for tests and the benchmark.
+
+The answers are the sandbox's (`webapp.sandbox.FakeBria`: the same rules and
+shapes, written once); this adds what tests need to script: a failure, a delay,
+a dropped connection, an answer trickled a byte at a time, and counts of the
+requests and connections received. Served by the standard library, which keeps
+request headers whose names contain `_` (Werkzeug's and gunicorn's servers drop
+`api_token`).
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import tempfile
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from webapp.sandbox import FakeBria, ProjectStore
+
+PROJECTS_PATH = "/v1/tailored-gen/projects"
+
+
+@dataclass
+class Received:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: Any
+
+
+@dataclass
+class Scripted:
+    """One scripted answer. `create` lets the API make the project first (as the body
+    asks), before the delay, the drop or the answer: it made it, then failed to say so.
+    `trickle` sends the answer a byte every so many seconds."""
+
+    status: int = 200
+    body: bytes | str | Any = b""
+    content_type: str = "application/json"
+    delay: float = 0.0
+    drop: bool = False
+    create: bool = False
+    trickle: float = 0.0
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class FakeBriaState:
+    """What the fake holds and has seen; tests read and script it."""
+
+    def __init__(self, store: ProjectStore, token: str, delay: float = 0.0) -> None:
+        self.api = FakeBria(store, token)
+        self.delay = delay
+        self.received: list[Received] = []
+        self.script: deque[Scripted] = deque()
+        self.lock = threading.Lock()
+        #: Requests being answered right now, and the most there ever were at once.
+        self.in_flight = 0
+        self.peak_in_flight = 0
+        #: TCP connections accepted: a client that reuses connections opens few.
+        self.connections = 0
+
+    @property
+    def token(self) -> str:
+        return self.api.token
+
+    @token.setter
+    def token(self, value: str) -> None:
+        self.api.token = value
+
+    @property
+    def store(self) -> ProjectStore:
+        return self.api.store
+
+    @property
+    def projects(self) -> list[dict[str, Any]]:
+        return self.store.all()
+
+    def add_project(self, **fields: Any) -> dict[str, Any]:
+        return self.store.add(**fields)
+
+    def answer_next(self, *answers: Scripted) -> None:
+        with self.lock:
+            self.script.extend(answers)
+
+    def posts(self) -> list[Received]:
+        return [r for r in self.received if r.method == "POST"]
+
+    def calls(self, method: str, path_suffix: str = "") -> list[Received]:
+        return [r for r in self.received if r.method == method and r.path.endswith(path_suffix)]
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    protocol_version = "HTTP/1.1"
+
+    def setup(self) -> None:
+        super().setup()
+        # Headers and body go out in two writes: without this, Nagle's algorithm
+        # and the client's delayed ACK add 40 ms to answers on a reused connection.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        with self.server.fake.lock:
+            self.server.fake.connections += 1
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: the tests read `received`, not stderr."""
+
+    def do_GET(self) -> None:
+        self._handle()
+
+    def do_POST(self) -> None:
+        self._handle()
+
+    def do_PUT(self) -> None:
+        self._handle()
+
+    def do_DELETE(self) -> None:
+        self._handle()
+
+    def do_PATCH(self) -> None:
+        self._handle()
+
+    def _handle(self) -> None:
+        fake = self.server.fake
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            body = raw.decode("utf-8", "replace")
+        with fake.lock:
+            fake.received.append(Received(self.command, self.path, dict(self.headers), body))
+            scripted = fake.script.popleft() if fake.script else None
+            fake.in_flight += 1
+            fake.peak_in_flight = max(fake.peak_in_flight, fake.in_flight)
+        try:
+            self._answer(fake, scripted, raw, body)
+        finally:
+            with fake.lock:
+                fake.in_flight -= 1
+
+    def _answer(
+        self, fake: FakeBriaState, scripted: Scripted | None, raw: bytes, body: Any
+    ) -> None:
+        if self.path == "/ready":  # for a benchmark waiting on the process to start
+            self._send(200, b"ok", {"Content-Type": "text/plain"})
+            return
+        if scripted is not None and scripted.create and isinstance(body, dict):
+            fake.api.handle("POST", PROJECTS_PATH, {"api_token": fake.token}, raw)
+        delay = scripted.delay if scripted else fake.delay
+        if delay:
+            time.sleep(delay)
+        if scripted is not None and scripted.drop:
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        if scripted is None:
+            answer = fake.api.handle(self.command, self.path, self.headers, raw)
+            self._send(answer.status, answer.encoded(), answer.headers)
+            return
+        payload = scripted.body
+        if not isinstance(payload, (bytes, str)):
+            payload = json.dumps(payload)
+        data = payload.encode() if isinstance(payload, str) else payload
+        headers = {**({"Content-Type": scripted.content_type} if data else {}), **scripted.headers}
+        self._send(scripted.status, data, headers, scripted.trickle)
+
+    def _send(
+        self, status: int, data: bytes, headers: dict[str, str], trickle: float = 0.0
+    ) -> None:
+        try:
+            if trickle:
+                self._trickle(status, data, headers, trickle)
+                return
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError, OSError):
+            self.close_connection = True  # the client gave up waiting: a timeout test
+
+    def _trickle(self, status: int, data: bytes, headers: dict[str, str], pause: float) -> None:
+        head = f"HTTP/1.1 {status} Slow\r\n" + "".join(
+            f"{name}: {value}\r\n" for name, value in headers.items()
+        )
+        head += f"Content-Length: {len(data)}\r\n\r\n"
+        self.wfile.write(head.encode())
+        self.wfile.flush()
+        for index in range(len(data)):
+            time.sleep(pause)
+            self.wfile.write(data[index : index + 1])
+            self.wfile.flush()
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 256
+
+    def __init__(self, fake: FakeBriaState, port: int = 0) -> None:
+        super().__init__(("127.0.0.1", port), _Handler)
+        self.fake = fake
+
+
+class FakeBriaServer:
+    """`with FakeBriaServer() as api:`; `api.base_url` goes in BRIA_API_BASE_URL."""
+
+    def __init__(
+        self,
+        token: str = "test-token",
+        delay: float = 0.0,
+        folder: Path | None = None,
+        port: int = 0,
+    ) -> None:
+        self._folder = None if folder else tempfile.TemporaryDirectory(prefix="fake-bria-")
+        where = folder or Path(self._folder.name)  # type: ignore[union-attr]
+        self.fake = FakeBriaState(ProjectStore(where / "fake-bria.sqlite3"), token, delay)
+        self._server = _Server(self.fake, port)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}/v1"
+
+    def __enter__(self) -> FakeBriaServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        if self._folder is not None:
+            self._folder.cleanup()
+
+    def serve_forever(self) -> None:
+        """For a benchmark that runs the fake in its own process."""
+        self._server.serve_forever()
+
+
+def main(argv: list[str] | None = None, ready: Callable[[str], None] = print) -> None:
+    """`python -m tests.support.fake_api --port 8099 --delay 0.3`: serve until killed."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--delay", type=float, default=0.0)
+    parser.add_argument("--token", default="bench-token")
+    args = parser.parse_args(argv)
+    server = FakeBriaServer(args.token, args.delay, port=args.port)
+    ready(server.base_url)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

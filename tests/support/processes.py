@@ -1,0 +1,104 @@
+"""Start servers in processes of their own, on free ports, and stop them after.
+
+Used by the tests that run the production command (gunicorn with the
+repository's `gunicorn.conf.py`, as `make serve` does) and by the benchmark.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_until_up(
+    url: str, process: subprocess.Popen[bytes], log: Path, seconds: float = 30
+) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as answer:
+                if answer.status == 200:
+                    return
+        except OSError:
+            if process.poll() is not None:
+                raise RuntimeError(f"{url} exited before answering:\n{log.read_text()}") from None
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{url} did not come up in {seconds:g} s") from None
+            time.sleep(0.1)
+
+
+def environment(env: dict[str, str]) -> dict[str, str]:
+    """This process's environment with `env` on top, and none of the app's own settings
+    but those given: a developer's BRIA_ or DATABASE_ variable must not leak in."""
+    own = ("BRIA_", "DATABASE_", "ACCESS_", "SECRET_KEY", "WEBAPP_", "FLASK_")
+    base = {k: v for k, v in os.environ.items() if not k.startswith(own)}
+    return {**base, **env}
+
+
+@contextmanager
+def running(
+    command: list[str], env: dict[str, str], ready_url: str, log: Path, cwd: Path = ROOT
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Run `command` until the block ends, its output in `log`, once `ready_url` answers."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            command, cwd=cwd, env=environment(env), stdout=output, stderr=subprocess.STDOUT
+        )
+        try:
+            wait_until_up(ready_url, process, log)
+            yield process
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def migrate(env: dict[str, str], cwd: Path = ROOT) -> None:
+    """`flask --app webapp db upgrade`, the deploy step, with these settings."""
+    subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "webapp", "db", "upgrade"],
+        cwd=cwd,
+        env=environment(env),
+        check=True,
+        capture_output=True,
+    )
+
+
+@contextmanager
+def gunicorn(
+    app: str,
+    env: dict[str, str] | None = None,
+    ready_path: str = "/",
+    log: Path | None = None,
+    port: int | None = None,
+) -> Iterator[str]:
+    """`app` under gunicorn with the repository's settings; yields the URL it answers at.
+
+    No access log unless `env` asks for one: a benchmark measures the app, not the log.
+    """
+    port = port or free_port()
+    command = [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", app]
+    settings = {"BIND": f"127.0.0.1:{port}", "ACCESS_LOG": "", "LOG_LEVEL": "warning"}
+    url = f"http://127.0.0.1:{port}"
+    log = log or ROOT / "bench" / "results" / f"{app.split(':')[0]}.log"
+    with running(command, {**settings, **(env or {})}, url + ready_path, log):
+        yield url

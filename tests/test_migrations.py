@@ -1,0 +1,198 @@
+"""Schema migrations are the deploy step; a worker refuses a database it cannot use."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import inspect
+
+from tests.support.processes import ROOT, environment
+from webapp import migrate
+from webapp.database import make_engine
+from webapp.schema import metadata
+
+TABLES = {table.name for table in metadata.sorted_tables} | {"alembic_version"}
+
+
+def run_python(code: str, env: dict[str, str], cwd) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=cwd,
+        env=environment(env),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_db_upgrade_creates_the_schema_on_an_empty_sqlite_file(tmp_path):
+    database = tmp_path / "ledger.sqlite3"
+    env = {"DATABASE_URL": f"sqlite:///{database}", "WEBAPP_INSTANCE_PATH": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "webapp", "db", "upgrade"],
+        cwd=tmp_path,
+        env=environment(env),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"Database at revision {migrate.expected_revision()}."
+    engine = make_engine(f"sqlite:///{database}")
+    assert set(inspect(engine).get_table_names()) == TABLES
+    assert migrate.schema_problem(engine) is None
+    engine.dispose()
+    assert oct(database.stat().st_mode & 0o777) == "0o600"
+
+
+@pytest.mark.parametrize(
+    ("revision", "expected"),
+    [
+        (None, "The database has no tables yet: run `flask --app webapp db upgrade` first."),
+        (
+            "0001",
+            "The database schema is out of date (0001, this code needs 0002): "
+            "run `flask --app webapp db upgrade`.",
+        ),
+    ],
+)
+def test_a_worker_on_a_database_that_is_behind_exits_with_one_line_naming_the_command(
+    tmp_path, revision, expected
+):
+    url = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
+    if revision:
+        engine = make_engine(url)
+        migrate.upgrade(engine, revision)
+        engine.dispose()
+    env = {"DATABASE_URL": url, "WEBAPP_INSTANCE_PATH": str(tmp_path)}
+    started = run_python("from webapp import create_app; create_app()", env, tmp_path)
+    assert started.returncode == 3
+    assert started.stderr.splitlines() == [f"webapp cannot start: {expected}"]
+
+
+def test_under_gunicorn_a_database_that_is_behind_stops_the_server(tmp_path):
+    env = {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'ledger.sqlite3'}",
+        "WEBAPP_INSTANCE_PATH": str(tmp_path),
+        "BIND": "127.0.0.1:0",
+    }
+    served = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--config",
+            str(ROOT / "gunicorn.conf.py"),
+            "webapp:create_app()",
+        ],
+        cwd=tmp_path,
+        env=environment(env),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert served.returncode != 0
+    assert (
+        "webapp cannot start: The database has no tables yet: "
+        "run `flask --app webapp db upgrade` first." in served.stderr
+    )
+    assert "Traceback" not in served.stderr
+
+
+def test_a_database_made_by_the_releases_before_migrations_is_adopted(tmp_path):
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as old:  # exactly what those releases created at start-up
+        old.execute(
+            "CREATE TABLE submissions (id VARCHAR(64) PRIMARY KEY, state VARCHAR(16) NOT NULL, "
+            "project_name VARCHAR(200) NOT NULL, project_id INTEGER, project TEXT, message TEXT, "
+            "claimed_at DATETIME NOT NULL, settled_at DATETIME)"
+        )
+        old.execute(
+            "CREATE TABLE sign_in_failures (id INTEGER PRIMARY KEY AUTOINCREMENT, "
+            "client VARCHAR(100) NOT NULL, failed_at DATETIME NOT NULL)"
+        )
+        old.execute("CREATE INDEX ix_sign_in_failures_client ON sign_in_failures (client)")
+        old.execute(
+            "INSERT INTO submissions VALUES "
+            "(?, 'created', 'Kept', 7, '{\"id\": 7}', NULL, ?, NULL)",
+            ("x" * 32, datetime.now(UTC).isoformat()),
+        )
+    engine = make_engine(f"sqlite:///{path}")
+    migrate.upgrade(engine)
+    assert migrate.schema_problem(engine) is None
+    from webapp.ledger import Ledger
+
+    kept = Ledger(engine).get("x" * 32)
+    assert (kept.project_name, kept.project_id, kept.kind) == ("Kept", 7, "create")
+    engine.dispose()
+
+
+def test_downgrade_and_upgrade_again(database_url):
+    engine = make_engine(database_url)
+    from alembic import command
+
+    config = migrate._config(engine)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "base")
+    assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+    migrate.upgrade(engine)
+    assert set(inspect(engine).get_table_names()) == TABLES
+    engine.dispose()
+
+
+def test_deploy_scripts_running_the_upgrade_at_once_on_postgresql_all_succeed(postgres, tmp_path):
+    name = postgres.create_database()
+    url = postgres.url(name)
+    env = environment({"DATABASE_URL": url, "WEBAPP_INSTANCE_PATH": str(tmp_path)})
+    command = [sys.executable, "-m", "flask", "--app", "webapp", "db", "upgrade"]
+    deploys = [
+        subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, text=True)
+        for _ in range(4)
+    ]
+    outcomes = [deploy.communicate(timeout=60)[0] for deploy in deploys]
+    assert [deploy.returncode for deploy in deploys] == [0] * 4
+    assert outcomes == ["Database at revision 0002.\n"] * 4
+    engine = make_engine(url)
+    assert migrate.schema_problem(engine) is None
+    engine.dispose()
+    postgres.drop_database(name)
+
+
+@pytest.mark.parametrize(
+    ("make", "expected"),
+    [
+        pytest.param(
+            lambda path: path.write_bytes(b"this is not a database" * 100),
+            "webapp cannot start: the database cannot be read: file is not a database",
+            id="corrupted",
+        ),
+    ],
+)
+def test_a_database_that_cannot_be_read_stops_the_start(tmp_path, make, expected):
+    path = tmp_path / "ledger.sqlite3"
+    make(path)
+    env = {"DATABASE_URL": f"sqlite:///{path}", "WEBAPP_INSTANCE_PATH": str(tmp_path)}
+    started = run_python("from webapp import create_app; create_app()", env, tmp_path)
+    assert started.returncode == 3
+    assert started.stderr.splitlines() == [expected]
+
+
+def test_a_database_that_cannot_be_written_stops_the_start(tmp_path):
+    path = tmp_path / "ledger.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate.upgrade(engine)
+    engine.dispose()
+    env = {
+        "DATABASE_URL": f"sqlite:///file:{path}?mode=ro&uri=true",
+        "WEBAPP_INSTANCE_PATH": str(tmp_path),
+    }
+    started = run_python("from webapp import create_app; create_app()", env, tmp_path)
+    assert started.returncode == 3
+    [line] = started.stderr.splitlines()
+    assert line.startswith("webapp cannot start: the database cannot be used: ")
+    assert "readonly" in line

@@ -1,0 +1,145 @@
+"""The shared list of projects, on SQLite and PostgreSQL: one read for everyone, pages from it."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+
+from tests.support.scripted import scripted_services
+from webapp import bria
+from webapp.names import name_key, search_words, word_index
+from webapp.sandbox import Answer
+from webapp.snapshot import PAGE_SIZE, Filters
+
+
+@pytest.fixture
+def setup(database_url, tmp_path):
+    svc, fake = scripted_services(database_url, tmp_path)
+    yield svc, fake
+    svc.engine.dispose()
+
+
+def lists(fake) -> int:
+    return len([call for call in fake.sent if call[:2] == ("GET", "/v1/tailored-gen/projects")])
+
+
+def test_names_are_compared_as_a_person_reads_them():
+    assert name_key("  Lora\u00a0 SUMMER\tCampaign ") == "lora summer campaign"
+    assert name_key("ｌｏｒａ") == "lora"  # full-width letters
+    assert name_key("Lo\u200bra\u2060") == "lora"  # zero-width space, word joiner
+    assert name_key("Straße") == name_key("STRASSE")
+    assert name_key(None) == name_key(42) == ""
+    assert search_words("30 Days, Lora") == ["30", "days,", "lora"]
+    assert word_index("Lora summer") == " lora summer "
+
+
+def test_threads_that_find_the_list_old_share_one_read(setup):
+    svc, fake = setup
+    fake.delay = 0.3
+    start = threading.Barrier(16)
+
+    def look(_: int):
+        start.wait()
+        return svc.snapshot.refresh()
+
+    with ThreadPoolExecutor(16) as pool:
+        answers = list(pool.map(look, range(16)))
+    assert lists(fake) == 1
+    assert all(a.problem is None and a.as_of is not None for a in answers)
+    svc.snapshot.refresh()
+    assert lists(fake) == 1  # fresh for `ttl` seconds
+
+
+def test_a_failure_reaches_everyone_who_waited_for_it(setup):
+    svc, fake = setup
+    fake.delay = 0.3
+    fake.then(Answer(500, {"error": {"message": "down"}}))
+    start = threading.Barrier(12)
+
+    def look(_: int):
+        start.wait()
+        return svc.snapshot.refresh()
+
+    with ThreadPoolExecutor(12) as pool:
+        answers = list(pool.map(look, range(12)))
+    assert lists(fake) == 1
+    assert all(isinstance(a.problem, bria.BriaServerError) for a in answers)
+    assert {a.problem.message for a in answers} == {"down"}
+
+
+def test_a_list_that_cannot_be_read_leaves_the_last_one_shown_with_its_age(setup):
+    svc, fake = setup
+    fake.fake.store.add(project_name="Kept")
+    first = svc.snapshot.refresh(strict=True)
+    fake.then(requests.exceptions.ConnectTimeout("gone"))
+    later = svc.snapshot.refresh(read_after=svc.snapshot.now())
+    assert isinstance(later.problem, bria.BriaUnreachable)
+    assert later.as_of == first.as_of and later.age_seconds >= 0
+    listing = svc.snapshot.page(Filters(), 1, later)
+    assert [p["project_name"] for p in listing.projects] == ["Kept"]
+
+
+def test_pages_of_fifty_newest_first_with_counts(setup):
+    svc, fake = setup
+    for number in range(120):
+        fake.fake.store.add(
+            project_name=f"Project {number}",
+            created_at=f"2025-01-01T00:{number // 60:02d}:{number % 60:02d}Z",
+        )
+    freshness = svc.snapshot.refresh(strict=True)
+    first = svc.snapshot.page(Filters(), 1, freshness)
+    assert (first.total, first.matching, first.pages) == (120, 120, 3)
+    assert len(first.projects) == PAGE_SIZE
+    assert first.projects[0]["project_name"] == "Project 119"
+    last = svc.snapshot.page(Filters(), 99, freshness)
+    assert last.page == 3 and len(last.projects) == 20
+    assert last.projects[-1]["project_name"] == "Project 0"
+
+
+def test_filters_and_whole_word_search(setup):
+    svc, fake = setup
+    store = fake.fake.store
+    store.add(project_name="30 days of Lora", ip_type="defined_character", ip_medium="photography")
+    store.add(project_name="Day 0 icons", ip_type="icons", training_version="fibo")
+    store.add(project_name="Old scenes", ip_type="stylized_scene", training_version="max")
+    store.add(project_name="100% pure_icons", ip_type="icons")
+    freshness = svc.snapshot.refresh(strict=True)
+
+    def names(**filters: str) -> list[str]:
+        page = svc.snapshot.page(Filters(**filters), 1, freshness)
+        return sorted(p["project_name"] for p in page.projects)
+
+    assert names(query="0") == ["Day 0 icons"]  # not "30" nor "100%"
+    assert names(query="LORA days") == ["30 days of Lora"]
+    assert names(query="100%") == ["100% pure_icons"]
+    assert names(query="pure_icons") == ["100% pure_icons"]
+    assert names(query="%") == []
+    assert names(ip_type="icons") == ["100% pure_icons", "Day 0 icons"]
+    assert names(ip_medium="photography") == ["30 days of Lora"]
+    assert names(family="Legacy") == ["Old scenes"]
+    assert names(family="FIBO", ip_type="icons") == ["Day 0 icons"]
+
+
+def test_a_project_page_is_read_from_bria_at_most_once_in_a_short_while(setup):
+    svc, fake = setup
+    created = fake.fake.store.add(project_name="Seen")
+    project, _ = svc.snapshot.project(created["id"])
+    svc.snapshot.project(created["id"])
+    assert project["project_name"] == "Seen"
+    reads = [c for c in fake.sent if c[1] == f"/v1/tailored-gen/projects/{created['id']}"]
+    assert len(reads) == 1
+    with pytest.raises(bria.BriaNotFound):
+        svc.snapshot.project(999)
+
+
+def test_what_the_app_changed_itself_is_in_the_list_at_once(setup):
+    svc, fake = setup
+    svc.snapshot.refresh(strict=True)
+    project = fake.fake.store.add(project_name="New one")
+    svc.snapshot.remember(project)
+    assert [p["id"] for p in svc.snapshot.named(name_key("NEW ONE"))] == [project["id"]]
+    svc.snapshot.forget(project["id"])
+    assert svc.snapshot.named("new one") == []

@@ -1,0 +1,97 @@
+"""What may be sent to Bria: a request budget shared by every server, and a bound per process.
+
+Bria's plans allow few requests a minute for the whole organisation (10 on the
+free plan). `RequestBudget` counts the requests that every process and server of
+the app sent in the last 60 seconds, in the database, and refuses one more past
+`BRIA_REQUESTS_PER_MINUTE`; when Bria itself answers "too many requests", it
+pauses spending for as long as Bria asks (or a minute).
+
+`Admission` is what the client asks before each call: first a place among the
+calls this process may have waiting on Bria at once (so that a slow Bria cannot
+take every thread, and pages that do not need Bria stay quick), then a slot of
+the budget. Either refusal is a `BriaNotSent`: nothing was sent.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.engine import Engine
+
+from webapp.bria import BriaBudgetSpent, BriaBusy
+from webapp.database import db_now
+from webapp.schema import budget_gate, budget_spent
+
+WINDOW_SECONDS = 60.0
+GATE_ROW = 1
+
+
+class RequestBudget:
+    def __init__(self, engine: Engine, per_minute: int) -> None:
+        self.engine = engine
+        self.per_minute = per_minute
+
+    def spend(self) -> None:
+        """Take one request from the budget, or raise `BriaBudgetSpent` with the wait.
+
+        The gate row is locked first (an UPDATE): counting and spending are then one
+        step for every process and server, in SQLite and PostgreSQL alike."""
+        with self.engine.begin() as db:
+            db.execute(update(budget_gate).where(budget_gate.c.id == GATE_ROW).values(id=GATE_ROW))
+            now, paused_until = db.execute(
+                select(db_now(), budget_gate.c.paused_until).where(budget_gate.c.id == GATE_ROW)
+            ).one()
+            if paused_until is not None and paused_until > now:
+                raise BriaBudgetSpent(paused_until - now)
+            db.execute(delete(budget_spent).where(budget_spent.c.spent_at <= now - WINDOW_SECONDS))
+            spent, oldest = db.execute(
+                select(func.count(), func.min(budget_spent.c.spent_at))
+            ).one()
+            if spent >= self.per_minute:
+                raise BriaBudgetSpent(max(1.0, oldest + WINDOW_SECONDS - now))
+            db.execute(insert(budget_spent).values(spent_at=now))
+
+    def pause(self, seconds: float | None) -> None:
+        """Bria said "too many requests": send nothing more for `seconds` (a minute if unsaid)."""
+        wait = seconds if seconds is not None else WINDOW_SECONDS
+        with self.engine.begin() as db:
+            db.execute(
+                update(budget_gate)
+                .where(budget_gate.c.id == GATE_ROW)
+                .values(paused_until=db_now() + wait)
+            )
+
+    def spent_in_window(self) -> int:
+        with self.engine.connect() as db:
+            return db.execute(
+                select(func.count()).where(budget_spent.c.spent_at > db_now() - WINDOW_SECONDS)
+            ).scalar_one()
+
+
+class Admission:
+    """Asked by `BriaClient` before every call; see the module's docstring."""
+
+    def __init__(self, max_waiting: int, budget: RequestBudget | None) -> None:
+        self.max_waiting = max_waiting
+        self.budget = budget
+        self._places = threading.BoundedSemaphore(max_waiting)
+
+    @contextmanager
+    def __call__(self, method: str) -> Iterator[None]:
+        if not self._places.acquire(blocking=False):
+            raise BriaBusy(
+                f"{self.max_waiting} requests of this server are already waiting on Bria"
+            )
+        try:
+            if self.budget is not None:
+                self.budget.spend()
+            yield
+        finally:
+            self._places.release()
+
+    def rate_limited(self, retry_after: float | None) -> None:
+        if self.budget is not None:
+            self.budget.pause(retry_after)

@@ -1,0 +1,27 @@
+"""Alembic's entry point, run by `flask --app webapp db upgrade` (see `webapp.migrate`)."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+
+from webapp.schema import metadata
+
+#: Any number of `db upgrade` commands may start at once (one per server in a
+#: deploy script): the first takes this PostgreSQL lock, the rest wait for it and
+#: then find nothing left to do.
+MIGRATION_LOCK_ID = 0x0B21A_1ED6E
+
+
+def run(connection: Connection) -> None:
+    context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
+    with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": MIGRATION_LOCK_ID})
+        context.run_migrations()
+
+
+if context.is_offline_mode():
+    raise SystemExit("Offline migrations are not supported: run `flask --app webapp db upgrade`.")
+run(context.config.attributes["connection"])

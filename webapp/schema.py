@@ -1,0 +1,133 @@
+"""The ledger's tables. Migrations (`webapp/migrations`) bring a database to this shape.
+
+Times written by the app are seconds since 1970 by the database's clock
+(`webapp.database.db_now`), so that every server compares the same clock.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+#: One row per rendering of a form that was sent: its answers, what was sent to
+#: Bria, and what became of it. The id is the form's one-time submission id.
+submissions = Table(
+    "submissions",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("kind", String(16), nullable=False, server_default="create"),
+    Column("state", String(16), nullable=False),
+    Column("project_name", String(200), nullable=False),
+    Column("name_key", String(200), nullable=True),
+    Column("project_id", Integer, nullable=True),
+    Column("project", Text, nullable=True),
+    Column("payload", Text, nullable=True),
+    Column("answers", Text, nullable=True),
+    Column("problems", Text, nullable=True),
+    Column("message", Text, nullable=True),
+    Column("claimed_at", DateTime(timezone=True), nullable=False),
+    Column("attempted_at", Float, nullable=True),
+    Column("updated_at", Float, nullable=True),
+)
+#: A project is accounted for by one create at most, so that reconciling an unknown
+#: outcome can never claim a project another submission made.
+Index(
+    "ix_submissions_one_create_per_project",
+    submissions.c.project_id,
+    unique=True,
+    sqlite_where=submissions.c.kind == "create",
+    postgresql_where=submissions.c.kind == "create",
+)
+Index("ix_submissions_state", submissions.c.state)
+
+#: Names being created, or created and not yet in the shared list: one row per
+#: name, so that two people sending one new name at once create one project.
+name_holds = Table(
+    "name_holds",
+    metadata,
+    Column("name_key", String(200), primary_key=True),
+    Column("submission_id", String(64), nullable=False),
+    Column("held_at", Float, nullable=False),
+)
+
+#: The organisation's projects as last read from Bria, shared by every process.
+snapshot_projects = Table(
+    "snapshot_projects",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("name_key", String(200), nullable=False, index=True),
+    Column("name_words", Text, nullable=False),
+    Column("ip_type", String(40), nullable=True),
+    Column("ip_medium", String(40), nullable=True),
+    Column("family", String(20), nullable=True),
+    Column("created_at", Float, nullable=True, index=True),
+    Column("body", Text, nullable=False),
+    Column("read_at", Float, nullable=False),
+)
+
+#: One row per thing read from Bria on everyone's behalf ("projects", "project:7"):
+#: who is reading it now (a lease), and how the last read ended, success or failure.
+refreshes = Table(
+    "refreshes",
+    metadata,
+    Column("key", String(100), primary_key=True),
+    Column("lease_until", Float, nullable=True),
+    Column("lease_owner", String(64), nullable=True),
+    Column("as_of", Float, nullable=True),
+    Column("failed_at", Float, nullable=True),
+    Column("failure", Text, nullable=True),
+)
+
+#: The requests sent to Bria in the last minute, by every process and server.
+budget_spent = Table(
+    "budget_spent",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("spent_at", Float, nullable=False, index=True),
+)
+
+#: One row: taking a budget slot locks it first, so that counting and spending are
+#: one step for every server; Bria's own "too many requests" pauses spending.
+budget_gate = Table(
+    "budget_gate",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("paused_until", Float, nullable=True),
+)
+
+sign_in_attempts = Table(
+    "sign_in_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("client", String(100), nullable=False, index=True),
+    Column("attempted_at", Float, nullable=False),
+)
+
+#: Signed-in sessions, so that signing out ends one on every server.
+access_sessions = Table(
+    "access_sessions",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("fingerprint", String(64), nullable=False),
+    Column("started_at", Float, nullable=False),
+    Column("ended_at", Float, nullable=True),
+)
+
+#: One row the readiness check writes: proof the database takes writes.
+heartbeat = Table(
+    "heartbeat",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("beat_at", Float, nullable=False),
+)

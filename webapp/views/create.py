@@ -1,0 +1,69 @@
+"""Creating a project: the form, and turning the create workflow's outcome into a reply."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+
+from webapp.forms import CreateProjectForm
+from webapp.ledger import CREATE, INVALID, NOT_SENT, new_submission_id
+from webapp.messages import Failure
+from webapp.services import services
+from webapp.submissions import DatabaseUnavailable, Outcome, Result, create_project
+from webapp.views.replies import (
+    DRAFT_STATES,
+    Page,
+    keep_draft,
+    render_create_form,
+    show_submission,
+)
+
+bp = Blueprint("create", __name__)
+
+
+@bp.get("/")
+def new_project() -> Page:
+    form = CreateProjectForm(formdata=None)
+    form.submission_id.data = new_submission_id()
+    return render_create_form(form)
+
+
+@bp.post("/")
+def send() -> Page:
+    form = CreateProjectForm()
+    if not form.validate():
+        return _kept_or_shown(form, INVALID)
+    try:
+        outcome = create_project(
+            services(),
+            form.submission_id.data,
+            form.to_payload(),
+            form.answers(),
+            allow_duplicate=request.form.get("allow_duplicate") == "yes",
+        )
+    except DatabaseUnavailable:
+        return render_create_form(form, 503, failure=Failure.database())
+    return _reply(form, outcome)
+
+
+def _reply(form: CreateProjectForm, outcome: Outcome) -> Page:
+    if outcome.result in DRAFT_STATES:
+        return _kept_or_shown(form, DRAFT_STATES[outcome.result], outcome.failure)
+    if outcome.result is Result.ALREADY_SENT and outcome.previous is not None:
+        # Back, changed, sent again: the person wants another project, not the old one.
+        form.submission_id.data = new_submission_id()
+        notice = {"kind": "already_sent", "previous": outcome.previous.id}
+        return _kept_or_shown(form, NOT_SENT, notice)
+    if not outcome.recorded:  # the database could not keep it: show it from here
+        if outcome.result is Result.DONE:
+            return render_template("created.html", project=outcome.project, submission=None), 200
+        return render_create_form(form, 503, failure=outcome.failure)
+    return show_submission(outcome.submission_id)
+
+
+def _kept_or_shown(
+    form: CreateProjectForm, state: str, failure: Failure | dict | None = None
+) -> Page:
+    submission_id = keep_draft(form, CREATE, state, failure)
+    if submission_id is None:
+        return render_create_form(form, 503, failure=Failure.database())
+    return show_submission(submission_id)
