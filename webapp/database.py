@@ -11,7 +11,11 @@ failing when a read snapshot would have to be upgraded.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import socket
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -81,9 +85,8 @@ def make_engine(url: str, settings: DatabaseSettings | None = None) -> Engine:
 
         return engine
     statement_ms = int(settings.statement_timeout * 1000)
-    return create_engine(
+    engine = create_engine(
         url,
-        pool_pre_ping=True,
         pool_recycle=1800,
         connect_args={
             "connect_timeout": max(1, round(settings.connect_timeout)),
@@ -98,21 +101,99 @@ def make_engine(url: str, settings: DatabaseSettings | None = None) -> Engine:
         },
         **pool,
     )
+    ConnectionWatchdog(settings).watch(engine)
+    return engine
 
 
 def _create_private_file(url: str) -> None:
+    database = make_url(url).database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        create_private_file(Path(database))
+
+
+def create_private_file(path: Path) -> None:
     """Create a SQLite file readable by its owner only: it holds what people typed.
     SQLite gives its -wal and -shm files the same permissions as the database."""
-    database = make_url(url).database
-    if not database or database == ":memory:":
-        return
-    path = Path(database)
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
         return
     os.close(fd)
+
+
+class ConnectionWatchdog:
+    """Bounds every use of a PostgreSQL connection on the client's side too.
+
+    The server's own limits (statement and lock timeouts) do nothing when the server
+    itself stops answering (frozen, or its host wedged while the kernel still
+    acknowledges): a thread would wait for ever, and a pooled connection would take
+    every thread in turn. Each connection checked out is pinged first (a stale one
+    after a restart is swapped for a fresh one), and a connection that is silent
+    past the statement timeout and a margin has its socket shut down from here, so
+    the waiting thread gets an error it can report.
+    """
+
+    MARGIN_SECONDS = 2.0
+    TICK_SECONDS = 0.25
+
+    def __init__(self, settings: DatabaseSettings) -> None:
+        self.limit = settings.statement_timeout + self.MARGIN_SECONDS
+        #: A ping is answered at once by a server that is there at all.
+        self.ping_limit = settings.connect_timeout
+        self._deadlines: dict[int, tuple[float, Any]] = {}
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def watch(self, engine: Engine) -> None:
+        event.listen(engine, "checkout", self._checked_out)
+        event.listen(engine, "checkin", self._checked_in)
+        event.listen(engine, "before_cursor_execute", self._executing)
+
+    def _arm(self, dbapi_connection: Any, limit: float) -> None:
+        with self._lock:
+            self._deadlines[id(dbapi_connection)] = (
+                time.monotonic() + limit,
+                dbapi_connection,
+            )
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="db-watchdog", daemon=True)
+                self._thread.start()
+
+    def _checked_out(self, dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        self._arm(dbapi_connection, self.ping_limit)
+        try:
+            dbapi_connection.execute("SELECT 1")
+        except Exception as error:  # the pool swaps in a fresh connection and tries again
+            raise exc.DisconnectionError(str(error)) from error
+
+    def _checked_in(self, dbapi_connection: Any, record: Any) -> None:
+        with self._lock:
+            self._deadlines.pop(id(dbapi_connection), None)
+
+    def _executing(self, connection: Any, cursor: Any, *args: Any) -> None:
+        self._arm(connection.connection.dbapi_connection, self.limit)
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(self.TICK_SECONDS)
+            now = time.monotonic()
+            with self._lock:
+                overdue = [conn for deadline, conn in self._deadlines.values() if deadline < now]
+                for conn in overdue:
+                    self._deadlines.pop(id(conn), None)
+            for conn in overdue:
+                _shut_down(conn)
+
+
+def _shut_down(dbapi_connection: Any) -> None:
+    """End a psycopg connection's TCP connection under the thread that waits on it."""
+    try:
+        fd = os.dup(dbapi_connection.pgconn.socket)
+    except Exception:  # already closed
+        return
+    with socket.socket(fileno=fd) as sock, contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
 
 
 class db_now(FunctionElement[float]):

@@ -30,6 +30,7 @@ import requests
 from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 
+from webapp.database import create_private_file
 from webapp.rules import (
     EDITABLE_FIELDS,
     REQUEST_FIELDS,
@@ -63,7 +64,7 @@ class ProjectStore:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
+        create_private_file(path)
         self._lock = threading.Lock()
         with self._connect() as db:
             db.execute(

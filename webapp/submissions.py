@@ -110,7 +110,7 @@ def create_project(
         if previous is not None and previous.reached_bria:
             return _replay(svc, previous, payload)
         key = name_key(payload["project_name"])
-        if not allow_duplicate and find_duplicates(svc, key):
+        if not allow_duplicate and find_duplicates(svc, key, submission_id=submission_id):
             return Outcome(Result.DUPLICATES, submission_id)
         claim = svc.ledger.claim(
             submission_id, CREATE, payload, answers, name_key=None if allow_duplicate else key
@@ -133,8 +133,11 @@ def create_project(
     return _record(svc, submission_id, CREATE, Result.DONE, project=project)
 
 
-def find_duplicates(svc: Services, key: str, except_project: int | None = None) -> Duplicates:
-    """Projects with this name in the shared list, and work in progress that holds it.
+def find_duplicates(
+    svc: Services, key: str, except_project: int | None = None, submission_id: str = ""
+) -> Duplicates:
+    """Projects with this name in the shared list, and other work in progress holding it
+    (not this submission's own: a resend racing its first sending is a replay).
 
     Raises `NamesUnchecked` when Bria may not be asked now (the budget), or when the
     list has never been read and cannot be."""
@@ -149,7 +152,8 @@ def find_duplicates(svc: Services, key: str, except_project: int | None = None) 
     in_progress = [
         s
         for s in svc.ledger.holds_for(key)
-        if s.project_id is None or (s.project_id not in listed and s.project_id != except_project)
+        if s.id != submission_id
+        and (s.project_id is None or s.project_id not in listed | {except_project})
     ]
     return Duplicates(projects, in_progress, freshness)
 
@@ -173,7 +177,11 @@ def edit_project(
             return _replay(svc, previous, changes)
         key = name_key(changes["project_name"])
         renaming = key != name_key(project.get("project_name"))
-        if renaming and not allow_duplicate and find_duplicates(svc, key, project_id):
+        if (
+            renaming
+            and not allow_duplicate
+            and find_duplicates(svc, key, project_id, submission_id)
+        ):
             return Outcome(Result.DUPLICATES, submission_id)
         held = key if renaming and not allow_duplicate else None
         claim = svc.ledger.claim(

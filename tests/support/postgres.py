@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+import signal
 import subprocess
 import tempfile
 from pathlib import Path
@@ -88,6 +89,29 @@ class PostgresCluster:
 
     def resume(self) -> None:
         self._start(self._options())
+
+    def processes(self) -> list[int]:
+        """The server's process and its children (backends, writers)."""
+        postmaster = int((self.data / "postmaster.pid").read_text().split()[0])
+        children = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == postmaster:
+                children.append(int(stat.parent.name))
+        return [postmaster, *children]
+
+    def freeze(self) -> None:
+        """Stop every process of the server in its tracks: connections stay open, the
+        kernel still acknowledges, nothing answers (a wedged server)."""
+        for pid in self.processes():
+            os.kill(pid, signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        for pid in self.processes():
+            os.kill(pid, signal.SIGCONT)
 
     def url(self, database: str, user: str = SUPERUSER, password: str = "") -> str:
         secret = f":{password}" if password else ""

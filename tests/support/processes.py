@@ -102,3 +102,40 @@ def gunicorn(
     log = log or ROOT / "bench" / "results" / f"{app.split(':')[0]}.log"
     with running(command, {**settings, **(env or {})}, url + ready_path, log):
         yield url
+
+
+@contextmanager
+def gunicorn_servers(
+    envs: list[dict[str, str]], logs: list[Path], app: str = "webapp:create_app()"
+) -> Iterator[list[str]]:
+    """Several servers started at the same moment (as a deploy starts them), each with the
+    repository's gunicorn settings and its own environment; yields their URLs."""
+    ports = [free_port() for _ in envs]
+    processes = []
+    try:
+        for port, env, log in zip(ports, envs, logs, strict=True):
+            log.parent.mkdir(parents=True, exist_ok=True)
+            settings = {"BIND": f"127.0.0.1:{port}", "ACCESS_LOG": "", "LOG_LEVEL": "warning"}
+            with log.open("wb") as output:
+                processes.append(
+                    subprocess.Popen(
+                        [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", app],
+                        cwd=ROOT,
+                        env=environment({**settings, **env}),
+                        stdout=output,
+                        stderr=subprocess.STDOUT,
+                    )
+                )
+        urls = [f"http://127.0.0.1:{port}" for port in ports]
+        for url, process, log in zip(urls, processes, logs, strict=True):
+            wait_until_up(url + "/healthz", process, log)
+        yield urls
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()

@@ -1,21 +1,25 @@
 """For load balancers and orchestrators: liveness (`/healthz`) and readiness (`/readyz`).
 
-Neither calls Bria. `/healthz` answers quickly with a read of the database
+Neither calls Bria. `/healthz` answers quickly with a read of one small table
 (bounded by the database's time limits); `/readyz` says whether the database
-takes writes, which every create needs.
+takes writes, which every create needs. A database that is down, hanging, read-only
+or corrupted makes them answer 503, not a server error.
 """
 
 from __future__ import annotations
 
 from flask import Blueprint
-from sqlalchemy import text
+from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 
 from webapp.database import UNAVAILABLE, write_heartbeat
+from webapp.schema import heartbeat
 from webapp.services import services
 
 bp = Blueprint("health", __name__)
 
 Answer = tuple[dict[str, str], int]
+NOT_USABLE = (DBAPIError, *UNAVAILABLE)
 
 
 def _mode() -> str:
@@ -26,8 +30,8 @@ def _mode() -> str:
 def healthz() -> Answer:
     try:
         with services().engine.connect() as db:
-            db.execute(text("SELECT 1"))
-    except UNAVAILABLE:
+            db.execute(select(heartbeat.c.beat_at)).all()
+    except NOT_USABLE:  # down, hanging past its limits, or a file that is not a database
         return {"status": "database unavailable", "mode": _mode()}, 503
     return {"status": "ok", "mode": _mode()}, 200
 
@@ -36,6 +40,6 @@ def healthz() -> Answer:
 def readyz() -> Answer:
     try:
         write_heartbeat(services().engine)
-    except UNAVAILABLE:
+    except NOT_USABLE:
         return {"status": "database cannot be written", "mode": _mode()}, 503
     return {"status": "ready", "mode": _mode()}, 200

@@ -1,0 +1,182 @@
+"""PostgreSQL stopped under a running server: nothing lost, nothing doubled, nothing to restart."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import pytest
+import requests
+from sqlalchemy import select
+
+from tests.conftest import TOKEN, prepare_database
+from tests.support.fake_api import FakeBriaServer
+from tests.support.pages import VALID, hidden_inputs, input_value, main_text
+from tests.support.postgres import PostgresCluster
+from tests.support.processes import gunicorn_servers
+from webapp.database import make_engine
+from webapp.schema import submissions
+
+
+@dataclass
+class Served:
+    url: str
+    api: FakeBriaServer
+    cluster: PostgresCluster
+    database_url: str
+
+    def state_of(self, submission_id: str) -> str | None:
+        engine = make_engine(self.database_url)
+        try:
+            with engine.connect() as db:
+                return db.execute(
+                    select(submissions.c.state).where(submissions.c.id == submission_id)
+                ).scalar()
+        finally:
+            engine.dispose()
+
+
+@pytest.fixture
+def served(tmp_path) -> Iterator[Served]:
+    """A PostgreSQL server of its own (this test stops it), and an app server using it."""
+    cluster = PostgresCluster().start()
+    try:
+        name = cluster.create_database()
+        url = cluster.url(name)
+        prepare_database(url)
+        with FakeBriaServer(TOKEN, folder=tmp_path) as api:
+            env = {
+                "DATABASE_URL": url,
+                "BRIA_API_TOKEN": TOKEN,
+                "BRIA_API_BASE_URL": api.base_url,
+                "BRIA_API_TIMEOUT": "10",
+                "BRIA_REQUESTS_PER_MINUTE": "1000",
+                "SECRET_KEY": "outage",
+                "WEB_CONCURRENCY": "2",
+                "WEBAPP_INSTANCE_PATH": str(tmp_path / "instance"),
+            }
+            with gunicorn_servers([env], [tmp_path / "server.log"]) as [server]:
+                yield Served(server, api, cluster, url)
+    finally:
+        cluster.stop()
+
+
+def open_form(url: str) -> tuple[requests.Session, dict[str, str]]:
+    browser = requests.Session()
+    return browser, hidden_inputs(browser.get(url + "/", timeout=10).text)
+
+
+def test_the_database_stopped_while_bria_creates_loses_and_doubles_nothing(served):
+    browser, tokens = open_form(served.url)
+    browser.get(served.url + "/projects", timeout=10)  # the name check's list, read
+    data = {**tokens, **VALID, "project_name": "Made during the outage"}
+    served.api.fake.delay = 2.0
+
+    with ThreadPoolExecutor(1) as pool:
+        sending = pool.submit(browser.post, served.url + "/", data=data, timeout=60)
+        deadline = time.monotonic() + 10
+        while served.api.fake.in_flight == 0 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert served.api.fake.in_flight == 1, "the create should be at Bria by now"
+        served.cluster.pause()
+        answer = sending.result()
+
+    assert answer.status_code == 200
+    assert "Project created" in main_text(answer.text)  # shown from Bria's own answer
+    assert "Made during the outage" in main_text(answer.text)
+    served.api.fake.delay = 0
+
+    served.cluster.resume()
+    deadline = time.monotonic() + 20
+    state = None
+    while time.monotonic() < deadline:
+        try:
+            state = served.state_of(tokens["submission_id"])
+        except Exception:
+            state = None
+        if state == "done":
+            break
+        time.sleep(0.2)
+    assert state == "done", "the ledger settles once the database is back, with no restart"
+
+    again = browser.post(served.url + "/", data=data, timeout=30)
+    assert "Project created" in main_text(again.text)
+    other_browser, other_tokens = open_form(served.url)
+    same_name = {**other_tokens, **VALID, "project_name": "Made during the outage"}
+    warned = other_browser.post(served.url + "/", data=same_name, timeout=30)
+    assert "A project called “Made during the outage”" in main_text(warned.text)
+    assert len(served.api.fake.posts()) == 1
+
+
+def test_a_database_out_of_reach_sends_nothing_and_keeps_the_answers(served):
+    browser, tokens = open_form(served.url)
+    served.cluster.pause()
+    try:
+        started = time.monotonic()
+        answer = browser.post(served.url + "/", data={**tokens, **VALID}, timeout=30)
+        took = time.monotonic() - started
+        health = requests.get(served.url + "/healthz", timeout=30)
+        ready = requests.get(served.url + "/readyz", timeout=30)
+    finally:
+        served.cluster.resume()
+    assert answer.status_code == 503
+    text = main_text(answer.text)
+    assert "This app cannot reach its database right now, so nothing was created." in text
+    assert "Your answers are kept below." in text
+    assert input_value(answer.text, "project_name") == VALID["project_name"]
+    assert served.api.fake.posts() == []
+    assert took < 10
+    assert (health.status_code, ready.status_code) == (503, 503)
+    # Back without a restart: the same form now creates the project.
+    deadline = time.monotonic() + 20
+    while requests.get(served.url + "/readyz", timeout=10).status_code != 200:
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    again = browser.post(served.url + "/", data={**tokens, **VALID}, timeout=30)
+    assert "Project created" in main_text(again.text)
+
+
+def test_threads_are_not_all_held_by_a_database_that_is_down(served):
+    served.cluster.pause()
+    try:
+        start = threading.Barrier(20)
+
+        def health(_: int) -> float:
+            start.wait()
+            began = time.monotonic()
+            requests.get(served.url + "/healthz", timeout=30)
+            return time.monotonic() - began
+
+        with ThreadPoolExecutor(20) as pool:
+            took = list(pool.map(health, range(20)))
+    finally:
+        served.cluster.resume()
+    assert max(took) < 5
+
+
+def test_a_frozen_database_holds_no_request_for_long(served):
+    browser, tokens = open_form(served.url)
+    assert requests.get(served.url + "/healthz", timeout=10).status_code == 200
+    served.cluster.freeze()
+    try:
+        start = threading.Barrier(8)
+
+        def ask(number: int) -> tuple[int, float]:
+            start.wait()
+            began = time.monotonic()
+            if number % 2:
+                answer = requests.get(served.url + "/healthz", timeout=60)
+            else:
+                answer = browser.post(served.url + "/", data={**tokens, **VALID}, timeout=60)
+            return answer.status_code, time.monotonic() - began
+
+        with ThreadPoolExecutor(8) as pool:
+            answers = list(pool.map(ask, range(8)))
+    finally:
+        served.cluster.thaw()
+    assert {status for status, _ in answers} == {503}
+    assert max(took for _, took in answers) < 15
+    assert served.api.fake.posts() == []
