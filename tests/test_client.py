@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from contextlib import contextmanager
 
 import pytest
@@ -199,6 +200,32 @@ def test_a_dropped_connection_is_broken_with_an_unknown_outcome_and_no_retry(api
         api_client.create_project({"project_name": "P"})
     assert raised.value.outcome_unknown
     assert len(fake_api.fake.posts()) == 1
+
+
+@pytest.mark.parametrize("method", ["create", "list"])
+def test_an_answer_trickled_a_byte_at_a_time_ends_within_the_timeout_and_a_second(
+    api_client, fake_api, method
+):
+    project = {"id": 9, "project_name": "Slowly"}
+    body = project if method == "create" else [project] * 3
+    fake_api.fake.answer_next(Scripted(201 if method == "create" else 200, body, trickle=0.3))
+    started = time.monotonic()
+    with pytest.raises(bria.BriaTimeout) as raised:
+        if method == "create":
+            api_client.create_project({"project_name": "P"})
+        else:
+            api_client.list_projects()
+    took = time.monotonic() - started
+    assert 1.0 <= took < 1.0 + bria.DEADLINE_MARGIN + 0.5
+    assert raised.value.outcome_unknown
+    # The next call does not meet the connection that was cut.
+    assert api_client.list_projects() == []
+
+
+def test_an_answer_cut_short_is_a_broken_connection(api_client, fake_api):
+    fake_api.fake.answer_next(Scripted(201, {"id": 9, "project_name": "Cut"}, cut=5))
+    with pytest.raises(bria.BriaConnectionBroken):
+        api_client.create_project({"project_name": "P"})
 
 
 def test_nothing_listening_is_tried_twice_and_known_not_to_have_created(monkeypatch):

@@ -20,14 +20,18 @@ from http.cookiejar import DefaultCookiePolicy
 from typing import Any, Protocol
 
 import requests
-from requests.adapters import BaseAdapter, HTTPAdapter
+from requests.adapters import BaseAdapter
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 from urllib3.util.retry import Retry
+
+from webapp.deadline import DeadlineAdapter, deadline
 
 log = logging.getLogger("webapp.bria")
 
 PROJECTS_PATH = "/tailored-gen/projects"
 MESSAGE_LIMIT = 300
+#: A whole answer (connect, send, every byte of the body) may take the timeout and this.
+DEADLINE_MARGIN = 1.0
 #: Text fields of a project the app shows or compares; each must be text or absent.
 PROJECT_TEXT_FIELDS = (
     "project_name",
@@ -309,7 +313,7 @@ class BriaClient:
         self.base_url = base_url.rstrip("/")
         self._token = token
         self.timeout = (min(connect_timeout, timeout), timeout)
-        self._adapter = mount or HTTPAdapter(
+        self._adapter = mount or DeadlineAdapter(
             pool_connections=1, pool_maxsize=pool_size, max_retries=connect_retry()
         )
         self._admission: Admission = admission or _Unlimited()
@@ -400,8 +404,9 @@ class BriaClient:
         return data
 
     def _call(self, method: str, path: str, json: Any = None) -> requests.Response:
-        """Send one request (urllib3 retries it once if the connection never opened)."""
-        with self._admission(method):
+        """Send one request (urllib3 retries it once if the connection never opened);
+        connecting, sending and reading the whole answer end within the timeout + 1 s."""
+        with self._admission(method), deadline(self.timeout[1] + DEADLINE_MARGIN) as call:
             started = time.perf_counter()
             try:
                 response = self.session.request(
@@ -413,6 +418,10 @@ class BriaClient:
                 )
             except requests.RequestException as error:
                 self._log(method, path, type(error).__name__, started, None)
+                if call.expired:
+                    raise BriaTimeout(
+                        f"The Bria API did not finish answering within {self.timeout[1]:g} seconds"
+                    ) from None
                 raise self._translate(error) from None
         request_id = request_id_of(response, self._token)
         self._log(method, path, str(response.status_code), started, request_id)

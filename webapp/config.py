@@ -29,6 +29,8 @@ TIMEOUT_RANGE = (1.0, 300.0)
 CONNECT_TIMEOUT_SECONDS = 5.0
 #: The free plan's limit; the README lists the other plans'.
 DEFAULT_REQUESTS_PER_MINUTE = 10
+#: How old the shared list of projects may be before it is read from Bria again.
+DEFAULT_LIST_MAX_AGE_SECONDS = 30.0
 #: Long enough for a person who leaves the tab open over lunch or overnight.
 CSRF_TIME_LIMIT_SECONDS = 24 * 60 * 60
 MAX_BODY_BYTES = 64 * 1024
@@ -55,6 +57,7 @@ class Settings:
     bria_api_timeout: float
     bria_requests_per_minute: int
     bria_console_url: str
+    bria_list_max_age: float
     secret_key: str
     database_url: str
     database: DatabaseSettings
@@ -73,6 +76,7 @@ class Settings:
             "BRIA_API_TIMEOUT": self.bria_api_timeout,
             "BRIA_REQUESTS_PER_MINUTE": self.bria_requests_per_minute,
             "BRIA_CONSOLE_URL": self.bria_console_url,
+            "BRIA_LIST_MAX_AGE": self.bria_list_max_age,
             "SECRET_KEY": self.secret_key,
             "DATABASE_URL": self.database_url,
             "DATABASE": self.database,
@@ -203,6 +207,7 @@ def read_settings(env: Mapping[str, str], instance_path: Path) -> Settings:
             env, "BRIA_REQUESTS_PER_MINUTE", DEFAULT_REQUESTS_PER_MINUTE, 1, 100_000
         ),
         bria_console_url=_api_url(env, "BRIA_CONSOLE_URL", DEFAULT_CONSOLE_URL),
+        bria_list_max_age=_number(env, "BRIA_LIST_MAX_AGE", DEFAULT_LIST_MAX_AGE_SECONDS, 0, 3600),
         secret_key=(env.get("SECRET_KEY") or "").strip() or load_secret_key(instance_path),
         database_url=database_url,
         database=database,

@@ -19,8 +19,6 @@ from webapp.sandbox import SANDBOX_BASE_URL, SANDBOX_TOKEN, FakeBria, ProjectSto
 from webapp.shared_reads import SharedReads
 from webapp.snapshot import ProjectSnapshot
 
-#: The list is read from Bria at most this often, for every process and server.
-LIST_TTL_SECONDS = 30.0
 #: A project's page is served from what was read this recently (the list included).
 PROJECT_TTL_SECONDS = 10.0
 #: Requests of one process that may wait on Bria at once; past it, "Bria is busy".
@@ -63,7 +61,9 @@ def build_services(settings: Settings, instance: Path) -> Services:
             admission=Admission(MAX_WAITING_ON_BRIA, budget),
         )
     reads = SharedReads(engine, lease_seconds=settings.bria_api_timeout + 10)
-    snapshot = ProjectSnapshot(engine, client, reads, LIST_TTL_SECONDS, PROJECT_TTL_SECONDS)
+    snapshot = ProjectSnapshot(
+        engine, client, reads, settings.bria_list_max_age, PROJECT_TTL_SECONDS
+    )
     return Services(
         engine=engine,
         client=client,

@@ -39,7 +39,8 @@ class Received:
 class Scripted:
     """One scripted answer. `create` lets the API make the project first (as the body
     asks), before the delay, the drop or the answer: it made it, then failed to say so.
-    `trickle` sends the answer a byte every so many seconds."""
+    `trickle` sends the answer a byte every so many seconds; `cut` sends only that many
+    bytes of a body announced whole, then closes the connection."""
 
     status: int = 200
     body: bytes | str | Any = b""
@@ -48,7 +49,12 @@ class Scripted:
     drop: bool = False
     create: bool = False
     trickle: float = 0.0
+    cut: int | None = None
     headers: dict[str, str] = field(default_factory=dict)
+
+
+#: A scripted step that lets the API answer as it would (to script the call after it).
+AS_THE_API_WOULD = Scripted(status=0)
 
 
 class FakeBriaState:
@@ -160,7 +166,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)
             return
-        if scripted is None:
+        if scripted is None or scripted.status == AS_THE_API_WOULD.status:
             answer = fake.api.handle(self.command, self.path, self.headers, raw)
             self._send(answer.status, answer.encoded(), answer.headers)
             return
@@ -169,6 +175,9 @@ class _Handler(BaseHTTPRequestHandler):
             payload = json.dumps(payload)
         data = payload.encode() if isinstance(payload, str) else payload
         headers = {**({"Content-Type": scripted.content_type} if data else {}), **scripted.headers}
+        if scripted.cut is not None:
+            self._cut(scripted.status, data, headers, scripted.cut)
+            return
         self._send(scripted.status, data, headers, scripted.trickle)
 
     def _send(
@@ -186,6 +195,17 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(data)
         except (BrokenPipeError, ConnectionResetError, OSError):
             self.close_connection = True  # the client gave up waiting: a timeout test
+
+    def _cut(self, status: int, data: bytes, headers: dict[str, str], keep: int) -> None:
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(data) + 10))
+        self.end_headers()
+        self.wfile.write(data[:keep])
+        self.wfile.flush()
+        self.close_connection = True
+        self.connection.shutdown(socket.SHUT_RDWR)
 
     def _trickle(self, status: int, data: bytes, headers: dict[str, str], pause: float) -> None:
         head = f"HTTP/1.1 {status} Slow\r\n" + "".join(

@@ -72,10 +72,11 @@ def scripted_services(
     """The app's services on a migrated database, with a scripted fake for Bria."""
     from webapp.access import AccessGate
     from webapp.budget import Admission, RequestBudget
+    from webapp.config import DEFAULT_LIST_MAX_AGE_SECONDS
     from webapp.database import make_engine
     from webapp.ledger import Ledger
     from webapp.outbox import Outbox
-    from webapp.services import LIST_TTL_SECONDS, PROJECT_TTL_SECONDS, Services
+    from webapp.services import PROJECT_TTL_SECONDS, Services
     from webapp.shared_reads import SharedReads
     from webapp.snapshot import ProjectSnapshot
     from webapp.submissions import settle_open
@@ -84,7 +85,9 @@ def scripted_services(
     budget = RequestBudget(engine, per_minute) if per_minute else None
     client, adapter = scripted_client(folder, timeout, admission=Admission(max_waiting, budget))
     reads = SharedReads(engine, lease_seconds=timeout + 10)
-    snapshot = ProjectSnapshot(engine, client, reads, LIST_TTL_SECONDS, PROJECT_TTL_SECONDS)
+    snapshot = ProjectSnapshot(
+        engine, client, reads, DEFAULT_LIST_MAX_AGE_SECONDS, PROJECT_TTL_SECONDS
+    )
     svc = Services(
         engine=engine,
         client=client,
