@@ -121,13 +121,13 @@
       refreshers.push(wordCount(input));
     });
     var reset = preventDoubleSubmit(form);
-    /* Back to a page kept whole by the browser (the back-forward cache): its fields
-       may hold other choices than when the script last looked, and it may be sent again. */
+    /* Back to this page: the browser puts back the answers after the script first
+       looked (or keeps the whole page, in the back-forward cache), so show the fields
+       of the choices it restored; a page kept whole may be sent again. */
     window.addEventListener("pageshow", function (event) {
-      if (!event.persisted) { return; }
       applyRules();
       refreshers.forEach(function (refresh) { refresh(); });
-      reset();
+      if (event.persisted) { reset(); }
     });
   }
 

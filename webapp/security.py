@@ -103,8 +103,8 @@ def init_app(app: Flask) -> None:
     def require_access() -> Any:
         if request.endpoint in OPEN_ENDPOINTS or request.endpoint is None or signed_in():
             return None
-        target = request.full_path.rstrip("?") if request.method == "GET" else None
-        return redirect(url_for("access.sign_in", next=target))
+        target = request.full_path.rstrip("?") if request.method == "GET" else "/"
+        return redirect(url_for("access.sign_in", next=target if target != "/" else None))
 
     @app.cli.command("hash-password")
     @click.password_option(help="The access password people will type.")

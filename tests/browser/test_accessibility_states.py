@@ -1,0 +1,179 @@
+"""axe-core finds no violations on the pages and states added for changing, deleting,
+signing in and failing: every page a person can meet."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page, expect
+from werkzeug.security import generate_password_hash
+
+from tests.conftest import TOKEN, dispose, make_app
+from tests.support.fake_api import FakeBriaServer, Scripted
+from tests.support.live_server import LiveServer
+from webapp import shared_reads
+from webapp.ledger import CREATE
+
+pytestmark = pytest.mark.browser
+
+AXE = Axe()
+
+
+def assert_no_violations(page: Page) -> None:
+    results = AXE.run(page)
+    assert results.violations_count == 0, results.generate_report()
+
+
+def unique(name: str) -> str:
+    return f"{name} {uuid.uuid4().hex[:6]}"
+
+
+def create(page: Page, base_url: str, name: str) -> None:
+    page.goto(base_url + "/")
+    page.fill("#project_name", name)
+    page.locator("input[name=ip_medium][value=illustration]").check()
+    page.locator("input[name=ip_type][value=defined_character]").check()
+    page.fill("#ip_name", "Lora")
+    page.fill("#ip_description", "a woman with purple hair")
+    page.get_by_role("button", name="Create project").click()
+
+
+def test_changing_a_project_every_state(page: Page, base_url: str):
+    name = unique("Accessible edit")
+    create(page, base_url, name)
+    page.get_by_role("link", name="See the project's page").click()
+    page.get_by_role("link", name="Change the name or descriptions").click()
+    assert_no_violations(page)
+    page.fill("#project_name", "")
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.locator(".error-summary")).to_be_focused()
+    assert_no_violations(page)
+    other = unique("Other name")
+    create(page, base_url, other)
+    page.go_back()
+    page.go_back()
+    page.fill("#project_name", other)
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.locator("[data-module=warning]")).to_contain_text("Another project is called")
+    assert_no_violations(page)
+    page.fill("#project_name", unique("Renamed"))
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Changes saved")
+    assert_no_violations(page)
+
+
+def test_deleting_a_project_every_state(page: Page, base_url: str, server):
+    name = unique("Accessible delete")
+    create(page, base_url, name)
+    page.get_by_role("link", name="See the project's page").click()
+    page.get_by_role("link", name="Delete this project").click()
+    assert_no_violations(page)
+    [project] = [p for p in server.projects() if p["project_name"] == name]
+    store = server.app.extensions["webapp"].client._adapter.fake.store
+    store.set_training(project["id"])
+    page.get_by_role("button", name="Delete the project").click()
+    expect(page.locator(".error-summary")).to_contain_text("training")
+    assert_no_violations(page)
+    store.set_training(project["id"], False)
+    page.get_by_role("button", name="Delete the project").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Project deleted")
+    assert_no_violations(page)
+
+
+def test_a_list_in_pages_with_filters(page: Page, base_url: str, server):
+    store = server.app.extensions["webapp"].client._adapter.fake.store
+    for number in range(55):
+        store.add(project_name=f"Paged {number}", ip_type="icons")
+    snapshot = server.app.extensions["webapp"].snapshot
+    snapshot.refresh(read_after=snapshot.now())  # made outside the app: read the list again
+    page.goto(base_url + "/projects?type=icons")
+    expect(page.locator(".pagination")).to_be_visible()
+    assert_no_violations(page)
+    page.get_by_role("link", name="Next page").click()
+    expect(page).to_have_title("Projects (page 2 of 2) – Bria project creator")
+    assert_no_violations(page)
+
+
+@pytest.fixture(scope="module")
+def failing(tmp_path_factory) -> Iterator[tuple[LiveServer, FakeBriaServer]]:
+    folder = tmp_path_factory.mktemp("failing-axe")
+    with FakeBriaServer(TOKEN, folder=folder) as api:
+        app = make_app(
+            folder / "instance",
+            BRIA_API_TOKEN=TOKEN,
+            BRIA_API_BASE_URL=api.base_url,
+            BRIA_API_TIMEOUT=1,
+            BRIA_REQUESTS_PER_MINUTE=10_000,
+            BRIA_LIST_MAX_AGE=0,
+        )
+        live = LiveServer(app)
+        yield live, api
+        live.stop()
+        dispose(app)
+
+
+def test_what_the_pages_say_when_bria_fails(page: Page, failing, monkeypatch):
+    monkeypatch.setattr(shared_reads, "FAILURE_REUSE_SECONDS", 0)  # each step asks Bria anew
+    live, api = failing
+    api.fake.answer_next(Scripted(503, ""))
+    response = page.goto(live.url + "/projects")
+    assert response is not None and response.status == 502
+    expect(page.get_by_role("heading", level=1)).to_have_text("The projects could not be listed")
+    assert_no_violations(page)
+
+    api.fake.answer_next(Scripted(503, ""))
+    create(page, live.url, unique("Unchecked"))
+    expect(page.locator("[data-module=warning]")).to_contain_text("Names could not be checked")
+    assert_no_violations(page)
+
+    api.fake.answer_next(Scripted(200, []), Scripted(500, ""), Scripted(200, []))
+    create(page, live.url, unique("Unconfirmed"))
+    expect(page.locator("[data-module=warning]")).to_contain_text("did not confirm")
+    assert_no_violations(page)
+
+    api.fake.answer_next(Scripted(200, []), Scripted(400, {"error": {"message": "Name taken"}}))
+    create(page, live.url, unique("Refused"))
+    expect(page.locator(".error-summary")).to_contain_text("It said: “Name taken”")
+    assert_no_violations(page)
+
+
+def test_a_create_still_at_bria(page: Page, failing):
+    live, _ = failing
+    submission_id = "pending" + uuid.uuid4().hex
+    answers = {"project_name": "Still at Bria", "ip_medium": "illustration", "ip_type": "icons"}
+    with live.app.app_context():
+        live.app.extensions["webapp"].ledger.claim(submission_id, CREATE, answers, answers)
+    page.goto(f"{live.url}/submissions/{submission_id}")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your project is being created")
+    assert_no_violations(page)
+
+
+def test_signing_in_and_out_every_state(browser, tmp_path):
+    app = make_app(tmp_path / "gated", ACCESS_PASSWORD_HASH=generate_password_hash("open sesame"))
+    live = LiveServer(app)
+    page = browser.new_page()
+    try:
+        page.goto(live.url + "/")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
+        assert_no_violations(page)
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.locator(".error-summary")).to_contain_text("Enter the access password")
+        assert_no_violations(page)
+        for _ in range(5):
+            page.fill("#password", "wrong")
+            page.get_by_role("button", name="Sign in").click()
+        expect(page.locator(".error-summary")).to_contain_text("Try again in 15 minutes")
+        assert_no_violations(page)
+        app.extensions["webapp"].access.forget("127.0.0.1")
+        page.fill("#password", "open sesame")
+        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("button", name="Sign out").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("You have signed out")
+        assert_no_violations(page)
+    finally:
+        page.close()
+        live.stop()
+        dispose(app)
