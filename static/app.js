@@ -148,7 +148,7 @@
   /* Times arrive in UTC; show them in the person's own time zone, named. */
   function localTimes() {
     if (!window.Intl || !Intl.DateTimeFormat) { return; }
-    var format = new Intl.DateTimeFormat(undefined, {
+    var format = new Intl.DateTimeFormat(document.documentElement.lang || undefined, {
       day: "numeric", month: "long", year: "numeric",
       hour: "2-digit", minute: "2-digit", timeZoneName: "short"
     });

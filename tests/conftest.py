@@ -25,7 +25,7 @@ def prepare_database(url: str) -> None:
 
 def make_app(instance: Path, **config: object) -> Flask:
     """The app as `create_app` builds it, on a migrated database of its own."""
-    settings = {"TESTING": True, "SECRET_KEY": "test-secret", **config}
+    settings = {"TESTING": True, "SECRET_KEY": "test-secret-0123456789", **config}
     url = str(settings.get("DATABASE_URL") or f"sqlite:///{instance / 'webapp.sqlite3'}")
     prepare_database(url)
     app = create_app(settings, instance_path=str(instance))

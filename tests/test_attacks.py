@@ -209,7 +209,7 @@ def test_an_answer_trickled_by_bria_ends_within_the_timeout_and_a_second(target)
     took = time.monotonic() - started
     assert answer.status_code == 200
     assert took < 2 + 1 + 1.5  # the timeout, the margin, and the look at the list after
-    assert "Bria did not confirm whether the project was created" in main_text(answer.text)
+    assert "Bria did not confirm whether your project was created" in main_text(answer.text)
 
 
 def test_signing_out_ends_the_session_for_a_copied_cookie_too(target):

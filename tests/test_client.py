@@ -9,7 +9,6 @@ import time
 from contextlib import contextmanager
 
 import pytest
-import requests
 import urllib3.util.connection
 
 from tests.conftest import TOKEN
@@ -257,10 +256,8 @@ def test_the_token_is_redacted_from_messages_and_repr(api_client, fake_api):
 
 @pytest.mark.parametrize("offset", [0, 150, bria.MESSAGE_LIMIT - 10, bria.MESSAGE_LIMIT - 2])
 def test_no_piece_of_the_token_survives_a_long_message_cut_anywhere(offset):
-    response = requests.Response()
-    response.status_code = 400
-    response._content = ("x" * offset + TOKEN + " and more words" * 40).encode()
-    message = bria.message_from_body(response, TOKEN)
+    body = ("x" * offset + TOKEN + " and more words" * 40).encode()
+    message = bria.message_from_body(bria.Answer(400, "Bad Request", {}, body), TOKEN)
     assert len(message) <= bria.MESSAGE_LIMIT + len("[redacted]")
     for length in range(4, len(TOKEN) + 1):
         assert TOKEN[:length] not in message
@@ -269,6 +266,16 @@ def test_no_piece_of_the_token_survives_a_long_message_cut_anywhere(offset):
 def test_a_message_that_itself_ends_in_the_start_of_the_token_hides_it():
     assert bria.redact(f"quota for {TOKEN[:9]}", TOKEN) == "quota for [redacted]"
     assert bria.redact("quota for te", TOKEN) == "quota for te"  # too short to be a piece
+
+
+def test_any_long_piece_of_the_token_is_hidden_wherever_it_stands():
+    piece = TOKEN[:12]
+    assert bria.redact(f"Key {piece} has no quota left", TOKEN) == (
+        "Key [redacted] has no quota left"
+    )
+    middle = TOKEN[5:15]
+    assert middle not in bria.redact(f"({middle})", TOKEN)
+    assert bria.redact("test-to has a dash", TOKEN) == "test-to has a dash"  # 7: too short
 
 
 @pytest.mark.parametrize(
@@ -282,10 +289,24 @@ def test_a_message_that_itself_ends_in_the_start_of_the_token_hides_it():
     ],
 )
 def test_request_ids_are_kept_only_when_short_and_plain(header, kept):
-    response = requests.Response()
-    response.status_code = 400
-    response.headers["X-Request-Id"] = header
-    assert bria.request_id_of(response, TOKEN) == kept
+    answer = bria.Answer(400, "Bad Request", {"x-request-id": header}, b"")
+    assert bria.request_id_of(answer, TOKEN) == kept
+
+
+def test_an_answer_larger_than_the_limit_is_not_read(api_client, fake_api, monkeypatch):
+    monkeypatch.setattr(bria, "MAX_ANSWER_BYTES", 1000)
+    fake_api.fake.answer_next(Scripted(200, [{"id": 1, "project_name": "x" * 2000}]))
+    with pytest.raises(bria.BriaBadResponse) as raised:
+        api_client.list_projects()
+    assert "larger than" in raised.value.message
+    assert api_client.list_projects() == []  # the next answer is read as usual
+
+
+def test_an_id_beyond_the_apps_range_is_left_out(api_client, fake_api):
+    fake_api.fake.answer_next(
+        Scripted(200, [{"id": 2**31, "project_name": "Huge"}, {"id": 5, "project_name": "Fine"}])
+    )
+    assert [p["id"] for p in api_client.list_projects()] == [5]
 
 
 def test_a_proxy_from_the_environment_is_used(fake_api, monkeypatch):

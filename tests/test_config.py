@@ -36,7 +36,7 @@ def test_values_are_read_as_text_so_a_numeric_token_stays_a_string(tmp_path):
             "BRIA_API_TOKEN": "0012345",
             "BRIA_API_BASE_URL": "https://x.example/v1/",
             "BRIA_API_TIMEOUT": "2.5",
-            "SECRET_KEY": "s",
+            "SECRET_KEY": "sixteen-chars-or-more",
             "BEHIND_PROXY": "Yes",
             "DATABASE_URL": "postgres://app:pw@db.internal/ledger",
             "DATABASE_POOL_SIZE": "3",
@@ -46,7 +46,7 @@ def test_values_are_read_as_text_so_a_numeric_token_stays_a_string(tmp_path):
     assert settings.bria_api_token == "0012345"
     assert settings.bria_api_base_url == "https://x.example/v1"
     assert settings.bria_api_timeout == 2.5
-    assert settings.secret_key == "s"
+    assert settings.secret_key == "sixteen-chars-or-more"
     assert settings.behind_proxy
     assert settings.database_url == "postgresql+psycopg://app:pw@db.internal/ledger"
     assert settings.database.pool_size == 3
@@ -175,3 +175,40 @@ def test_the_secret_key_is_created_once_and_shared_by_every_worker(tmp_path):
     assert len(set(keys)) == 1
     assert load_secret_key(tmp_path) == keys[0]
     assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"BRIA_API_TOKEN": "t", "BRIA_REQUESTS_PER_MINUTE": "²"}, "BRIA_REQUESTS_PER_MINUTE"),
+        ({"BRIA_API_TOKEN": "t", "BRIA_API_BASE_URL": "https://[::1/v1"}, "BRIA_API_BASE_URL"),
+        (
+            {"BRIA_API_TOKEN": "t", "BRIA_API_BASE_URL": "https://b.example:99999/v1"},
+            "BRIA_API_BASE_URL",
+        ),
+        (
+            {"BRIA_API_TOKEN": "t", "BRIA_API_BASE_URL": "https://b.example/v1?"},
+            "BRIA_API_BASE_URL",
+        ),
+        ({"BRIA_API_TOKEN": "t", "BRIA_API_BASE_URL": "https://b ex.com/v1"}, "BRIA_API_BASE_URL"),
+        ({"ACCESS_PASSWORD_HASH": "open sesame"}, "ACCESS_PASSWORD_HASH"),
+        ({"SECRET_KEY": "short"}, "SECRET_KEY"),
+        ({"ALLOWED_HOSTS": "good.example, bad/host"}, "ALLOWED_HOSTS"),
+    ],
+)
+def test_more_careless_values_are_refused_with_their_name(tmp_path, env, named):
+    with pytest.raises(ConfigError) as refused:
+        read_settings(env, tmp_path)
+    assert str(refused.value).startswith(named)
+
+
+def test_allowed_hosts_default_to_this_machine(tmp_path):
+    assert read_settings({}, tmp_path).allowed_hosts == ["localhost", "127.0.0.1", "::1", "[::1]"]
+    named = read_settings({"ALLOWED_HOSTS": "Projects.Example, .team.example"}, tmp_path)
+    assert named.allowed_hosts == ["projects.example", ".team.example"]
+
+
+def test_a_dotenv_that_is_not_utf8_is_named(tmp_path):
+    dotenv = tmp_path / ".env"
+    dotenv.write_bytes(b"BRIA_API_TOKEN=caf\xe9\n")
+    assert dotenv_problem(dotenv) == f"{dotenv} is not UTF-8 text: save it as UTF-8"

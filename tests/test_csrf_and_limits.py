@@ -222,7 +222,8 @@ def test_the_session_cookie_is_httponly_and_samesite_lax(client):
     assert "Secure" not in cookie
 
 
-def test_over_https_the_cookie_is_secure_and_transport_is_pinned(app):
+def test_over_https_the_cookie_is_secure_and_transport_is_pinned(tmp_path):
+    app = make_app(tmp_path / "named", ALLOWED_HOSTS="projects.example")
     response = app.test_client().get("/", base_url="https://projects.example")
     assert "Secure" in session_cookie(response)
     assert response.headers["Strict-Transport-Security"] == "max-age=31536000"
@@ -241,14 +242,20 @@ def test_sign_in_and_sign_out_without_a_csrf_token_are_refused_kindly(tmp_path):
         tmp_path / "gated", ACCESS_PASSWORD_HASH=generate_password_hash("open sesame")
     ).test_client()
 
-    sign_in = gated.post("/sign-in", data={"password": "open sesame"}, headers=SAME_SITE)
-    assert sign_in.status_code == 400
-    assert "This page was open for a long time. Enter the password again" in sign_in.get_data(
-        as_text=True
+    sign_in = gated.post(
+        "/sign-in?next=/projects", data={"password": "open sesame"}, headers=SAME_SITE
     )
+    assert sign_in.headers["Location"] == "/sign-in?next=/projects"  # where to go is kept
+    again = follow(gated, sign_in).get_data(as_text=True)
+    assert "This page was open for a long time. Enter the password again" in main_text(again)
+
+    page = gated.get("/sign-in").get_data(as_text=True)
+    gated.post("/sign-in", data={**hidden_inputs(page), "password": "open sesame"})
     sign_out = gated.post("/sign-out")
-    assert sign_out.status_code == 400
-    assert "<h1>The request could not be read</h1>" in sign_out.get_data(as_text=True)
+    assert sign_out.headers["Location"] == "/sign-out"
+    asked = main_text(follow(gated, sign_out).get_data(as_text=True))
+    assert "This page was open for a long time, so you are still signed in." in asked
+    assert gated.get("/projects").status_code == 200
 
 
 def test_a_body_over_the_limit_elsewhere_gets_the_friendly_413(tmp_path):
@@ -256,3 +263,45 @@ def test_a_body_over_the_limit_elsewhere_gets_the_friendly_413(tmp_path):
     response = client.post("/sign-in", data={"password": "x" * (MAX_BODY_BYTES + 1)})
     assert response.status_code == 413
     assert "<h1>What you sent is too large</h1>" in response.get_data(as_text=True)
+
+
+def test_a_host_the_app_does_not_answer_to_gets_no_page(tmp_path):
+    """DNS rebinding: a page elsewhere reaching the app through a name it controls."""
+    client = make_app(tmp_path / "local").test_client()
+    response = client.get("/", base_url="http://rebind.attacker.example:5000")
+    assert response.status_code == 400
+    assert response.content_type.startswith("text/plain")
+    assert "csrf_token" not in response.get_data(as_text=True)
+    assert client.get("/", base_url="http://127.0.0.1:5000").status_code == 200
+    assert client.get("/", base_url="http://localhost:8000").status_code == 200
+
+
+def test_a_long_paste_is_refused_beside_its_field_with_every_answer_kept(live_client, fake_api):
+    essay = "word " * 30_000  # 150 KB: far past the field's limit, within the body's
+    sent = submit(live_client, **{**ANSWERS, "project_description": essay})
+    html = follow(live_client, sent).get_data(as_text=True)
+    assert "Project description must be 1000 characters or fewer" in main_text(html)
+    assert input_value(html, "project_name") == "Lora adventures"
+    assert input_value(html, "ip_medium") == "photography"
+    assert fake_api.fake.posts() == []
+
+
+def test_behind_a_proxy_only_the_client_address_and_scheme_are_taken_from_it(tmp_path):
+    app = make_app(tmp_path / "proxied", BEHIND_PROXY=True)
+    answer = app.test_client().get(
+        "/projects",
+        headers={
+            "X-Forwarded-Prefix": "//evil.example",
+            "X-Forwarded-Host": "evil.example",
+            "X-Forwarded-For": "not-an-address",
+        },
+    )
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 200
+    assert "evil.example" not in html
+    with app.test_request_context("/", environ_base={"REMOTE_ADDR": "not-an-address"}):
+        from flask import request
+
+        from webapp.security import client_address
+
+        assert client_address(request) == "unknown"

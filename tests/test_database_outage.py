@@ -54,7 +54,7 @@ def served(tmp_path) -> Iterator[Served]:
                 "BRIA_API_BASE_URL": api.base_url,
                 "BRIA_API_TIMEOUT": "10",
                 "BRIA_REQUESTS_PER_MINUTE": "1000",
-                "SECRET_KEY": "outage",
+                "SECRET_KEY": "outage-secret-0123456789",
                 "WEB_CONCURRENCY": "2",
                 "WEBAPP_INSTANCE_PATH": str(tmp_path / "instance"),
             }

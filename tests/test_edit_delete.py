@@ -199,3 +199,30 @@ def test_a_project_whose_model_is_training_is_not_deleted_and_says_why(live_clie
     assert "409" not in text.replace("Bria answered 409", "")
     assert "Details for your administrator: Bria answered 409" in text
     assert fake_api.fake.store.get(lora["id"]) is not None
+
+
+def test_a_change_sent_from_a_page_left_open_too_long_keeps_its_answers(
+    live_client, lora, fake_api
+):
+    page = edit_page(live_client, lora)
+    data = {**hidden_inputs(page), **CHARACTER, "ip_name": "Kept name"}
+    del data["csrf_token"]
+    sent = live_client.post(
+        f"/projects/{lora['id']}/edit", data=data, headers={"Origin": "http://localhost"}
+    )
+    html = follow(live_client, sent).get_data(as_text=True)
+    assert "This page was open for a long time" in main_text(html)
+    assert input_value(html, "ip_name") == "Kept name"
+    assert fake_api.fake.calls("PUT") == []
+
+
+def test_a_delete_from_a_page_left_open_too_long_asks_again(live_client, lora, fake_api):
+    sent = live_client.post(
+        f"/projects/{lora['id']}/delete",
+        data={"submission_id": "x" * 32},
+        headers={"Origin": "http://localhost"},
+    )
+    assert sent.status_code == 400
+    text = main_text(sent.get_data(as_text=True))
+    assert "This page was open for a long time, so nothing was deleted." in text
+    assert fake_api.fake.calls("DELETE") == []

@@ -239,3 +239,12 @@ def test_the_edit_form_applies_the_types_rules(app):
         "ip_name": ["Enter the character's name"],
         "ip_description": ["Short description must be 6 words or fewer"],
     }
+
+
+@pytest.mark.parametrize("mark", ["\u202e", "\u2066", "\u200f", "\u061c"])
+def test_marks_that_reorder_text_are_refused_in_a_name(app, mark):
+    form, valid = make_form(
+        app, project_name=f"{mark}eno tset", ip_medium="illustration", ip_type="icons"
+    )
+    assert not valid
+    assert "invisible character" in form.errors["project_name"][0]

@@ -13,7 +13,7 @@ from tests.support.pages import VALID, follow, input_value, main_text, submissio
 from tests.support.processes import free_port
 
 ANSWERS = {**VALID, "training_version": "max", "project_description": "Spring <campaign>"}
-UNCONFIRMED = "Bria did not confirm whether the project was created."
+UNCONFIRMED = "Bria did not confirm whether your project was created"
 NOT_FOUND_YET = "This app looked in the list of projects and has not found it yet."
 
 FAILURES = [
@@ -203,11 +203,11 @@ def test_an_api_nobody_answers_at_is_retried_once_and_said_to_have_created_nothi
     ("path", "scripted", "status", "text"),
     [
         ("/projects", Scripted(401, ""), 502, "its API token is not valid"),
-        ("/projects", Scripted(200, "not json", "text/plain"), 502, "Bria had a problem"),
-        ("/projects", Scripted(200, {"projects": []}), 502, "Bria had a problem"),
+        ("/projects", Scripted(200, "not json", "text/plain"), 502, "could not be read"),
+        ("/projects", Scripted(200, {"projects": []}), 502, "could not be read"),
         ("/projects/7", Scripted(500, "<h1>oops</h1>", "text/html"), 502, "Bria had a problem"),
         ("/projects/7", Scripted(429, ""), 429, "It can ask Bria again in a minute"),
-        ("/projects/7", Scripted(200, "[]"), 502, "Bria had a problem"),
+        ("/projects/7", Scripted(200, "[]"), 502, "could not be read"),
     ],
 )
 def test_reading_pages_explain_a_failing_api(live_client, fake_api, path, scripted, status, text):

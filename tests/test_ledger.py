@@ -139,3 +139,12 @@ def test_the_ledger_outlasts_its_engine(database_url):
     second = make_engine(database_url)
     assert Ledger(second).get(submission_id).state == PENDING
     second.dispose()
+
+
+def test_drafts_nobody_came_back_to_are_forgotten_but_sent_forms_are_kept(ledger):
+    draft, sent = new_submission_id(), new_submission_id()
+    ledger.save_draft(draft, CREATE, INVALID, ANSWERS)
+    ledger.claim(sent, CREATE, PAYLOAD, ANSWERS)
+    assert ledger.forget_drafts_older_than(3600) == 0
+    assert ledger.forget_drafts_older_than(-1) == 1
+    assert ledger.get(draft) is None and ledger.get(sent) is not None

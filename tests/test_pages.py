@@ -111,8 +111,8 @@ def test_an_invalid_submission_never_leaves_the_app_and_keeps_what_was_typed(liv
     assert input_value(html, "ip_name") == "one two three four"
     assert input_value(html, "ip_medium") == "photography"
     assert input_value(html, "ip_type") == "icons"
-    # Nothing reached Bria, so the page keeps the same one-time id: sending it is safe.
-    assert hidden_inputs(html)["submission_id"] == location.rsplit("/", 1)[1]
+    # Each showing of the form has an id of its own, so each reply its own address.
+    assert hidden_inputs(html)["submission_id"] != location.rsplit("/", 1)[1]
 
 
 def test_corrected_answers_sent_from_the_error_page_create_the_project(live_client, fake_api):
@@ -291,3 +291,40 @@ def test_no_page_says_none_null_or_true(live_client, fake_api, path):
     text = main_text(live_client.get(path).get_data(as_text=True))
     for word in ("None", "null", "True", "False", "mascot_set", "future_family", "GMT"):
         assert word not in text.split(), (path, word)
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/projects/2147483648", "/projects/9223372036854775808/edit", "/projects/99999999999/delete"],
+)
+def test_an_id_beyond_what_a_project_can_have_is_not_found(client, path):
+    assert client.get(path).status_code == 404
+
+
+@pytest.mark.parametrize("page", ["%C2%B2", "%E2%91%A0", "-1", "99999999999", "x"])
+def test_an_odd_page_number_shows_the_first_page(client, page):
+    response = client.get(f"/projects?page={page}")
+    assert response.status_code == 200
+
+
+def test_a_project_dated_at_the_edge_of_the_calendar_breaks_no_page(live_client, fake_api):
+    fake_api.fake.add_project(project_name="Far future", created_at="9999-12-31T23:59:59-14:00")
+    fake_api.fake.add_project(project_name="Long ago", created_at="0001-01-01T00:00:00+14:00")
+    listed = live_client.get("/projects")
+    assert listed.status_code == 200 and "Far future" in main_text(listed.get_data(as_text=True))
+    assert live_client.get("/projects/1").status_code == 200
+
+
+def test_a_page_of_a_project_missing_from_a_fresh_list_spends_nothing(live_client, fake_api):
+    live_client.get("/projects")
+    asked = len(fake_api.fake.received)
+    assert live_client.get("/projects/777").status_code == 404
+    assert len(fake_api.fake.received) == asked
+
+
+def test_a_name_that_grows_under_nfkc_is_still_found_as_a_duplicate(live_client, fake_api):
+    name = "\ufb03" * 70  # each "ﬃ" is three letters once normalised
+    fake_api.fake.add_project(project_name=name)
+    warned = follow(live_client, submit(live_client, **{**VALID, "project_name": name}))
+    assert "already exists" in main_text(warned.get_data(as_text=True))
+    assert fake_api.fake.posts() == []

@@ -70,3 +70,15 @@ def test_a_process_lets_only_so_many_calls_wait_on_bria_at_once(engines):
         thread.join()
     with admission("GET"):
         pass  # a place is free again
+
+
+def test_reading_leaves_a_fifth_of_each_minute_to_creating_changing_and_deleting(engines):
+    budget = RequestBudget(engines[0], per_minute=10)
+    for _ in range(8):
+        budget.spend(reading=True)
+    with pytest.raises(BriaBudgetSpent):
+        budget.spend(reading=True)
+    budget.spend()  # a create still goes
+    budget.spend()
+    with pytest.raises(BriaBudgetSpent):
+        budget.spend()

@@ -79,3 +79,19 @@ def test_signing_out_is_confirmed(gated):
     assert "You have signed out" in main_text(html)
     assert "/sign-in" in [a["href"] for a in soup(html).select("main a")]
     assert gated.get("/").status_code == 302
+
+
+def test_during_the_pause_no_password_box_is_offered(gated):
+    for _ in range(5):
+        attempt(gated, "guess")
+    html = gated.get("/sign-in").get_data(as_text=True)
+    assert soup(html).select("input[type=password]") == []
+    assert "Check again" in main_text(html)
+
+
+def test_the_sign_out_address_offers_the_button_and_signed_out_needs_a_sign_out(gated):
+    assert gated.get("/sign-out").headers["Location"] == "/"  # not signed in: nothing to do
+    attempt(gated, "open sesame")
+    offered = gated.get("/sign-out").get_data(as_text=True)
+    assert soup(offered).select_one("form[action='/sign-out'] button").get_text() == "Sign out"
+    assert gated.get("/signed-out").headers["Location"] == "/"  # still signed in

@@ -107,8 +107,8 @@ def test_known_values_get_their_labels_and_unknown_ones_are_readable():
     [
         (None, "Not locked yet: the first dataset decides the family"),
         ("fibo", "Locked to the FIBO family"),
-        ("max", "Locked to the Legacy family: Max, Light, 3.2 and 2.3 can be mixed"),
-        ("2.3", "Locked to the Legacy family: Max, Light, 3.2 and 2.3 can be mixed"),
+        ("max", "Locked to the Legacy family (Max chosen): Max, Light, 3.2 and 2.3 can be mixed"),
+        ("2.3", "Locked to the Legacy family (2.3 chosen): Max, Light, 3.2 and 2.3 can be mixed"),
         ("future_family", "Locked to Future family"),
     ],
 )

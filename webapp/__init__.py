@@ -23,6 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from webapp import assets, errors, formatting, messages, migrate, rules, security, views
 from webapp.config import FIXED_SETTINGS, ConfigError, dotenv_problem, read_settings
 from webapp.database import UNAVAILABLE, write_heartbeat
+from webapp.housekeeping import Housekeeping
 from webapp.services import build_services
 from webapp.submissions import settle_open
 
@@ -88,6 +89,7 @@ def _build(test_config: dict[str, Any] | None, instance_path: str | None) -> Fla
     if _serving():
         _check_database(svc.engine, settings.database_url)
     svc.snapshot.after_refresh.append(partial(settle_open, svc))
+    svc.snapshot.after_refresh.append(Housekeeping(svc))
 
     csrf.init_app(app)
     security.init_app(app)

@@ -98,6 +98,21 @@ class AccessGate:
         with self.engine.begin() as db:
             db.execute(delete(sign_in_attempts).where(sign_in_attempts.c.client == client[:100]))
 
+    def forget_old(self) -> None:
+        """Attempts past their window, and sessions that ended or ran out."""
+        with self.engine.begin() as db:
+            db.execute(
+                delete(sign_in_attempts).where(
+                    sign_in_attempts.c.attempted_at < db_now() - SIGN_IN_WINDOW_SECONDS
+                )
+            )
+            db.execute(
+                delete(access_sessions).where(
+                    (access_sessions.c.ended_at.is_not(None))
+                    | (access_sessions.c.started_at < db_now() - SESSION_LIFETIME_SECONDS)
+                )
+            )
+
     # -- sessions ------------------------------------------------------------
 
     def start_session(self) -> str:

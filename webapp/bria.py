@@ -15,7 +15,9 @@ import logging
 import re
 import threading
 import time
+from collections.abc import Mapping
 from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
 from http.cookiejar import DefaultCookiePolicy
 from typing import Any, Protocol
 
@@ -30,6 +32,10 @@ log = logging.getLogger("webapp.bria")
 
 PROJECTS_PATH = "/tailored-gen/projects"
 MESSAGE_LIMIT = 300
+#: The largest answer read from Bria: a list of 50,000 projects is about 25 MB.
+MAX_ANSWER_BYTES = 32 * 2**20
+#: The app keeps project ids in 32-bit columns, as Bria's own ids are.
+LARGEST_PROJECT_ID = 2**31 - 1
 #: A whole answer (connect, send, every byte of the body) may take the timeout and this.
 DEADLINE_MARGIN = 1.0
 #: Text fields of a project the app shows or compares; each must be text or absent.
@@ -46,6 +52,24 @@ PROJECT_TEXT_FIELDS = (
     "updated_at",
 )
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What Bria sent back, read whole (within `MAX_ANSWER_BYTES`)."""
+
+    status_code: int
+    reason: str
+    headers: Mapping[str, str]
+    content: bytes
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8", "replace")
+
+    def json(self) -> Any:
+        """The body as JSON; raises ValueError when it is not."""
+        return json.loads(self.content)
 
 
 class BriaError(Exception):
@@ -163,13 +187,33 @@ _TAG = re.compile(r"<[^>]+>")
 _SPACE = re.compile(r"\s+")
 #: The shortest piece of the token worth hiding when a cut leaves only its start.
 _SHORTEST_TOKEN_PIECE = 4
+#: Any longer piece of the token, anywhere in a message, is hidden.
+_LONGEST_SAFE_PIECE = 7
 
 
 def redact(text: str, token: str) -> str:
-    """Hide the token, and any start of it that ends the text (a message cut mid-token)."""
+    """Hide the token, any piece of it that is long enough to help guess the rest, and
+    any start of it that ends the text (a message cut mid-token)."""
     if not token:
         return text
     text = text.replace(token, "[redacted]")
+    kept, position = [], 0
+    while position < len(text):
+        longest = next(
+            (
+                length
+                for length in range(min(len(token), len(text) - position), _LONGEST_SAFE_PIECE, -1)
+                if text[position : position + length] in token
+            ),
+            0,
+        )
+        if longest:
+            kept.append("[redacted]")
+            position += longest
+        else:
+            kept.append(text[position])
+            position += 1
+    text = "".join(kept)
     for length in range(len(token) - 1, _SHORTEST_TOKEN_PIECE - 1, -1):
         if text.endswith(token[:length]):
             return text[: len(text) - length] + "[redacted]"
@@ -184,7 +228,7 @@ def _shorten(text: str, token: str) -> str:
     return text
 
 
-def message_from_body(response: requests.Response, token: str = "") -> str:
+def message_from_body(response: Answer, token: str = "") -> str:
     """Read the API's reason from a JSON envelope, a JSON string, text, HTML or nothing."""
     fallback = f"HTTP {response.status_code} {response.reason or ''}".strip()
     body = response.text or ""
@@ -223,7 +267,7 @@ def safe_request_id(value: object, token: str = "") -> str | None:
     return value if redact(value, token) == value else None
 
 
-def request_id_of(response: requests.Response, token: str = "") -> str | None:
+def request_id_of(response: Answer, token: str = "") -> str | None:
     header = response.headers.get("x-request-id") or response.headers.get("request-id")
     if header:
         return safe_request_id(header, token)
@@ -234,13 +278,27 @@ def request_id_of(response: requests.Response, token: str = "") -> str | None:
     return safe_request_id(data.get("request_id"), token) if isinstance(data, dict) else None
 
 
-def _retry_after(response: requests.Response) -> float | None:
+def _retry_after(response: Answer) -> float | None:
     raw = response.headers.get("retry-after", "")
     try:
         seconds = float(raw)
     except ValueError:
         return None
     return seconds if 0 <= seconds <= 3600 else None
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _read_whole(response: requests.Response) -> bytes:
+    chunks, size = [], 0
+    for chunk in response.iter_content(64 * 1024):
+        size += len(chunk)
+        if size > MAX_ANSWER_BYTES:
+            raise _TooLarge()
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _nothing_was_sent(error: requests.ConnectionError) -> bool:
@@ -257,7 +315,9 @@ def well_formed_project(data: object) -> bool:
     if not isinstance(data, dict):
         return False
     project_id = data.get("id")
-    if not isinstance(project_id, int) or isinstance(project_id, bool) or project_id <= 0:
+    if not isinstance(project_id, int) or isinstance(project_id, bool):
+        return False
+    if not 0 < project_id <= LARGEST_PROJECT_ID:
         return False
     if not isinstance(data.get("project_name"), str):
         return False
@@ -365,7 +425,7 @@ class BriaClient:
             )
         try:
             data = response.json()
-        except requests.JSONDecodeError:
+        except ValueError:
             data = None
         if not well_formed_project(data):
             raise BriaCreatedUnreadable(
@@ -383,17 +443,17 @@ class BriaClient:
 
     # -- one call -----------------------------------------------------------
 
-    def _json(self, response: requests.Response) -> Any:
+    def _json(self, response: Answer) -> Any:
         try:
             return response.json()
-        except requests.JSONDecodeError:
+        except ValueError:
             raise BriaBadResponse(
                 f"The API answered {response.status_code} with something that is not JSON",
                 response.status_code,
                 request_id_of(response, self._token),
             ) from None
 
-    def _project(self, response: requests.Response) -> dict[str, Any]:
+    def _project(self, response: Answer) -> dict[str, Any]:
         data = self._json(response)
         if not well_formed_project(data):
             raise BriaBadResponse(
@@ -403,19 +463,35 @@ class BriaClient:
             )
         return data
 
-    def _call(self, method: str, path: str, json: Any = None) -> requests.Response:
+    def _call(self, method: str, path: str, json: Any = None) -> Answer:
         """Send one request (urllib3 retries it once if the connection never opened);
-        connecting, sending and reading the whole answer end within the timeout + 1 s."""
+        connecting, sending and reading the whole answer end within the timeout + 1 s,
+        and an answer larger than `MAX_ANSWER_BYTES` is not read."""
         with self._admission(method), deadline(self.timeout[1] + DEADLINE_MARGIN) as call:
             started = time.perf_counter()
             try:
-                response = self.session.request(
+                with self.session.request(
                     method,
                     self.base_url + path,
                     json=json,
                     timeout=self.timeout,
                     allow_redirects=False,
-                )
+                    stream=True,
+                ) as streamed:
+                    response = Answer(
+                        streamed.status_code,
+                        streamed.reason or "",
+                        streamed.headers,
+                        _read_whole(streamed),
+                    )
+            except _TooLarge:
+                self._log(method, path, "TooLarge", started, None)
+                raise BriaBadResponse(
+                    f"The API's answer was larger than {MAX_ANSWER_BYTES // 2**20} MB"
+                ) from None
+            except UnicodeError:  # a header (a Location) that is not text
+                self._log(method, path, "UnreadableHeader", started, None)
+                raise BriaBadResponse("The Bria API's answer could not be read") from None
             except requests.RequestException as error:
                 self._log(method, path, type(error).__name__, started, None)
                 if call.expired:
@@ -429,7 +505,7 @@ class BriaClient:
             raise self._failure_for(response, request_id)
         return response
 
-    def _failure_for(self, response: requests.Response, request_id: str | None) -> BriaError:
+    def _failure_for(self, response: Answer, request_id: str | None) -> BriaError:
         status = response.status_code
         message = message_from_body(response, self._token)
         if status == 429:

@@ -34,7 +34,13 @@ class RequestBudget:
         self.engine = engine
         self.per_minute = per_minute
 
-    def spend(self) -> None:
+    @property
+    def reserved_for_changes(self) -> int:
+        """Requests of each minute that reads may not take: creating, changing and
+        deleting stay possible however many pages people open."""
+        return max(1, self.per_minute // 5) if self.per_minute > 1 else 0
+
+    def spend(self, reading: bool = False) -> None:
         """Take one request from the budget, or raise `BriaBudgetSpent` with the wait.
 
         The gate row is locked first (an UPDATE): counting and spending are then one
@@ -50,7 +56,8 @@ class RequestBudget:
             spent, oldest = db.execute(
                 select(func.count(), func.min(budget_spent.c.spent_at))
             ).one()
-            if spent >= self.per_minute:
+            allowed = self.per_minute - (self.reserved_for_changes if reading else 0)
+            if spent >= allowed:
                 raise BriaBudgetSpent(max(1.0, oldest + WINDOW_SECONDS - now))
             db.execute(insert(budget_spent).values(spent_at=now))
 
@@ -87,7 +94,7 @@ class Admission:
             )
         try:
             if self.budget is not None:
-                self.budget.spend()
+                self.budget.spend(reading=method == "GET")
             yield
         finally:
             self._places.release()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ipaddress
 import math
 import os
+import re
 import secrets
 import time
 from collections.abc import Mapping
@@ -33,7 +34,9 @@ DEFAULT_REQUESTS_PER_MINUTE = 10
 DEFAULT_LIST_MAX_AGE_SECONDS = 30.0
 #: Long enough for a person who leaves the tab open over lunch or overnight.
 CSRF_TIME_LIMIT_SECONDS = 24 * 60 * 60
-MAX_BODY_BYTES = 64 * 1024
+#: A long paste into the description gets a message beside it, with every answer kept:
+#: the limit on a body is far above what the form accepts.
+MAX_BODY_BYTES = 2**20
 BOOLEAN_WORDS = {
     "1": True,
     "true": True,
@@ -62,6 +65,7 @@ class Settings:
     database_url: str
     database: DatabaseSettings
     access_password_hash: str
+    allowed_hosts: list[str]
     behind_proxy: bool
     session_cookie_secure: bool
 
@@ -81,6 +85,9 @@ class Settings:
             "DATABASE_URL": self.database_url,
             "DATABASE": self.database,
             "ACCESS_PASSWORD_HASH": self.access_password_hash,
+            # Flask answers 400 to a request for any other host: a page elsewhere cannot
+            # reach the app through a name it controls (DNS rebinding).
+            "TRUSTED_HOSTS": self.allowed_hosts,
             "BEHIND_PROXY": self.behind_proxy,
             "SESSION_COOKIE_SECURE": self.session_cookie_secure,
         }
@@ -103,7 +110,7 @@ def _whole(env: Mapping[str, str], name: str, default: int, low: int, high: int)
     raw = (env.get(name) or "").strip()
     if not raw:
         return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
         raise ConfigError(f"{name} must be a whole number from {low} to {high}, got {raw!r}")
     return int(raw)
 
@@ -127,17 +134,26 @@ def _is_loopback(host: str | None) -> bool:
         return False
 
 
+_HOST = re.compile(r"^[A-Za-z0-9.-]+$|^[0-9a-fA-F:.]+$")
+
+
 def _api_url(env: Mapping[str, str], name: str, default: str) -> str:
     raw = (env.get(name) or default).strip().rstrip("/")
-    parts = urlsplit(raw)
-    if parts.scheme not in ("https", "http") or not parts.hostname:
+    try:
+        parts = urlsplit(raw)
+        port = parts.port  # raises for a port that is not a number from 0 to 65535
+    except ValueError:
+        raise ConfigError(f"{name} is not a web address, got {raw!r}") from None
+    if parts.scheme not in ("https", "http") or not parts.hostname or port == 0:
         raise ConfigError(f"{name} must be an https:// address, got {raw!r}")
+    if not _HOST.match(parts.hostname) or not raw.isascii() or " " in raw:
+        raise ConfigError(f"{name} has a host name that cannot be right, got {raw!r}")
     if parts.scheme == "http" and not _is_loopback(parts.hostname):
         raise ConfigError(
             f"{name} must use https:// for a host other than this machine (the token would "
             f"travel in clear), got {raw!r}"
         )
-    if parts.username or parts.password or parts.query or parts.fragment:
+    if parts.username or parts.password or "?" in raw or "#" in raw:
         raise ConfigError(f"{name} must not carry a user, a query or a fragment, got {raw!r}")
     return raw
 
@@ -157,6 +173,46 @@ def _token(env: Mapping[str, str]) -> str:
             "is. Set the token, or remove every BRIA_ setting to run the sandbox."
         )
     return token
+
+
+#: Names the app answers to when ALLOWED_HOSTS is not set: this machine only.
+LOCAL_HOSTS = ["localhost", "127.0.0.1", "::1", "[::1]"]
+#: Werkzeug's password hashes: "method$salt$hash" (see `flask --app webapp hash-password`).
+_PASSWORD_HASH = re.compile(r"^(scrypt|pbkdf2):[a-z0-9:]+\$[^$]+\$[0-9a-f]+$")
+SHORTEST_SECRET_KEY = 16
+
+
+def _secret_key(env: Mapping[str, str], instance_path: Path) -> str:
+    key = (env.get("SECRET_KEY") or "").strip()
+    if not key:
+        return load_secret_key(instance_path)
+    if len(key) < SHORTEST_SECRET_KEY:
+        raise ConfigError(
+            f"SECRET_KEY must be at least {SHORTEST_SECRET_KEY} characters (it signs sessions): "
+            "make one with `python -c 'import secrets; print(secrets.token_hex(32))'`"
+        )
+    return key
+
+
+def _password_hash(env: Mapping[str, str]) -> str:
+    value = (env.get("ACCESS_PASSWORD_HASH") or "").strip()
+    if value and not _PASSWORD_HASH.match(value):
+        raise ConfigError(
+            "ACCESS_PASSWORD_HASH must be a hash, not the password: make it with "
+            "`flask --app webapp hash-password`"
+        )
+    return value
+
+
+def _hosts(env: Mapping[str, str]) -> list[str]:
+    raw = (env.get("ALLOWED_HOSTS") or "").strip()
+    if not raw:
+        return list(LOCAL_HOSTS)
+    hosts = [host.strip().lower() for host in raw.split(",") if host.strip()]
+    for host in hosts:
+        if not re.fullmatch(r"\.?[a-z0-9.-]+|\[?[0-9a-f:.]+\]?", host):
+            raise ConfigError(f"ALLOWED_HOSTS must list host names, got {host!r}")
+    return hosts
 
 
 def load_secret_key(instance_path: Path) -> str:
@@ -208,10 +264,11 @@ def read_settings(env: Mapping[str, str], instance_path: Path) -> Settings:
         ),
         bria_console_url=_api_url(env, "BRIA_CONSOLE_URL", DEFAULT_CONSOLE_URL),
         bria_list_max_age=_number(env, "BRIA_LIST_MAX_AGE", DEFAULT_LIST_MAX_AGE_SECONDS, 0, 3600),
-        secret_key=(env.get("SECRET_KEY") or "").strip() or load_secret_key(instance_path),
+        secret_key=_secret_key(env, instance_path),
         database_url=database_url,
         database=database,
-        access_password_hash=(env.get("ACCESS_PASSWORD_HASH") or "").strip(),
+        access_password_hash=_password_hash(env),
+        allowed_hosts=_hosts(env),
         behind_proxy=_flag(env, "BEHIND_PROXY"),
         session_cookie_secure=_flag(env, "SESSION_COOKIE_SECURE"),
     )
@@ -227,13 +284,18 @@ def dotenv_problem(path: Path) -> str | None:
         return None
     from dotenv.parser import parse_stream
 
-    with path.open(encoding="utf-8") as stream:
-        for binding in parse_stream(stream):
-            if binding.error:
-                return (
-                    f"{path} line {binding.original.line} cannot be read: "
-                    "write it as NAME=value, quoting a value with spaces"
-                )
+    try:
+        with path.open(encoding="utf-8") as stream:
+            for binding in parse_stream(stream):
+                if binding.error:
+                    return (
+                        f"{path} line {binding.original.line} cannot be read: "
+                        "write it as NAME=value, quoting a value with spaces"
+                    )
+    except UnicodeDecodeError:
+        return f"{path} is not UTF-8 text: save it as UTF-8"
+    except OSError as error:
+        return f"{path} cannot be read: {error.strerror}"
     return None
 
 

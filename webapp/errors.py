@@ -1,8 +1,7 @@
-"""Friendly pages for everything that goes wrong, and the form back where it helps.
+"""Friendly pages for everything that goes wrong: one page for each status, with a way on.
 
-A person who was filling in the create form never meets a bare error page: a
-stale form token brings the form back with what they typed (when the post came
-from this site), and an oversized body brings the form back with a plain word.
+Where a form can be given back instead (a page left open too long, a body too
+large), the blueprint that owns the form handles it before these pages would.
 """
 
 from __future__ import annotations
@@ -10,24 +9,19 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Flask, render_template, request
-from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
-from werkzeug.wrappers import Response
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from webapp.config import MAX_BODY_BYTES
 from webapp.database import UNAVAILABLE
-from webapp.forms import CreateProjectForm, SignInForm
-from webapp.ledger import CREATE, INVALID, new_submission_id
 from webapp.submissions import DatabaseUnavailable
-from webapp.views.replies import keep_draft, render_create_form, show_submission
 
 PAGES: dict[int, tuple[str, str]] = {
     400: ("The request could not be read", "Go back and try again."),
     404: ("Page not found", "If you typed the web address, check it is correct."),
-    405: ("This page cannot do that", "Go back to the form and try again from there."),
+    405: ("This page cannot do that", "Go back to the page you came from and try again there."),
     413: (
         "What you sent is too large",
-        f"This app accepts up to {MAX_BODY_BYTES // 1024} KB at a time. "
+        f"This app accepts up to {MAX_BODY_BYTES // 2**20} MB at a time. "
         "Shorten the text, then try again. Nothing was created.",
     ),
     500: ("Sorry, there is a problem with this app", "Try again later."),
@@ -37,8 +31,6 @@ PAGES: dict[int, tuple[str, str]] = {
         "administrator.",
     ),
 }
-
-STALE_TOKEN = {"kind": "stale_page"}
 
 
 def error_page(status: int) -> tuple[str, int]:
@@ -56,43 +48,20 @@ def came_from_this_site() -> bool:
     )
 
 
-def _create_form_again() -> tuple[str, int] | Response:
-    if came_from_this_site():
-        form = CreateProjectForm(formdata=request.form, meta={"csrf": False})
-        submission_id = keep_draft(form, CREATE, INVALID, STALE_TOKEN)
-        if submission_id is not None:
-            return show_submission(submission_id)
-        return render_create_form(form, 400, notice="stale_page")
-    form = CreateProjectForm(formdata=None)
-    form.submission_id.data = new_submission_id()
-    return render_create_form(form, 400, notice="other_site")
-
-
 def init_app(app: Flask) -> None:
-    @app.errorhandler(CSRFError)
-    def csrf_failed(error: CSRFError) -> tuple[str, int] | Response:
-        if request.endpoint == "create.send":
-            return _create_form_again()
-        if request.endpoint == "access.send_sign_in":
-            form = SignInForm(formdata=None)
-            form.password.errors = ["This page was open for a long time. Enter the password again"]
-            return render_template("sign_in.html", form=form, status=None, target="/"), 400
-        return error_page(400)
-
-    @app.errorhandler(RequestEntityTooLarge)
-    def too_large(error: RequestEntityTooLarge) -> tuple[str, int]:
-        if request.endpoint == "create.send":
-            form = CreateProjectForm(formdata=None)
-            form.submission_id.data = new_submission_id()
-            return render_create_form(form, 413, notice="too_large")
-        return error_page(413)
-
     @app.errorhandler(DatabaseUnavailable)
     def database_unavailable(error: Exception) -> tuple[str, int]:
         return error_page(503)
 
     for unavailable in UNAVAILABLE:
         app.register_error_handler(unavailable, database_unavailable)
+
+    @app.errorhandler(SecurityError)
+    def unknown_host(error: SecurityError) -> tuple[str, int, dict[str, str]]:
+        """A Host the app does not answer to (ALLOWED_HOSTS): no page, whose links would
+        be built for that host, only a word of plain text."""
+        text = "This app does not answer to this address.\n"
+        return text, 400, {"Content-Type": "text/plain; charset=utf-8"}
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> tuple[str, int] | HTTPException:

@@ -46,15 +46,20 @@ def lock_in_words(version: Any) -> str:
     if known.family == rules.FIBO:
         return "Locked to the FIBO family"
     legacy = [v.label for v in rules.versions_in_family(rules.LEGACY)]
-    return f"Locked to the Legacy family: {', '.join(legacy[:-1])} and {legacy[-1]} can be mixed"
+    return (
+        f"Locked to the Legacy family ({known.label} chosen): "
+        f"{', '.join(legacy[:-1])} and {legacy[-1]} can be mixed"
+    )
 
 
 def family_in_words(version: Any) -> str:
-    """The short form for the list: 'FIBO', 'Legacy', 'Not locked yet'."""
+    """The short form for the list: 'FIBO', 'Legacy (Light)', 'Not locked yet'."""
     if not version:
         return "Not locked yet"
     known = rules.TRAINING_VERSIONS_BY_VALUE.get(version) if isinstance(version, str) else None
-    return known.family if known else readable(version)
+    if known is None:
+        return readable(version)
+    return known.family if known.family == rules.FIBO else f"{known.family} ({known.label})"
 
 
 def parse_time(value: Any) -> datetime | None:
@@ -75,9 +80,12 @@ def parse_time(value: Any) -> datetime | None:
 def time_tag(value: Any, empty: str = "Not known") -> Markup:
     """`<time datetime="…">26 May 2024 at 12:00 UTC</time>`; the script shows local time."""
     moment = parse_time(value)
-    if moment is None:
+    try:
+        utc = moment.astimezone(UTC) if moment is not None else None
+    except (OverflowError, ValueError):  # a date at the edge of the calendar
+        utc = None
+    if utc is None:
         return Markup(escape(empty))
-    utc = moment.astimezone(UTC)
     shown = f"{utc.day} {utc:%B %Y} at {utc:%H:%M} UTC"
     iso = utc.isoformat().replace("+00:00", "Z")
     return Markup(f'<time datetime="{iso}" data-local-time>{escape(shown)}</time>')

@@ -28,7 +28,11 @@ from webapp.ledger import SUBMISSION_ID
 
 LABELS = rules.FIELD_LABELS
 _SPACING = re.compile(r"[\t\n\r\f\v]")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+#: Control characters, and the invisible marks that reorder how text is shown
+#: ("\u202eeno tset" reads as "test one"): neither belongs in a name.
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
 STALE_FORM = "This form is out of date. Check your answers and select the button again."
 REQUIRED = {
     "ip_name": "Enter the character's name",

@@ -343,6 +343,15 @@ class Ledger:
         with self.engine.begin() as db:
             db.execute(delete(name_holds).where(name_holds.c.submission_id.in_(done_before)))
 
+    def forget_drafts_older_than(self, seconds: float) -> int:
+        """Drafts (nothing sent) nobody came back to: what was typed is not kept for ever."""
+        with self.engine.begin() as db:
+            return db.execute(
+                delete(submissions)
+                .where(submissions.c.state.in_(DRAFTS))
+                .where(submissions.c.updated_at < db_now() - seconds)
+            ).rowcount
+
     def release_names_of_project(self, project_id: int) -> None:
         """A deleted project's name is free again."""
         holders = select(submissions.c.id).where(submissions.c.project_id == project_id)

@@ -115,7 +115,11 @@ def when(seconds: float | None) -> str:
 
 
 _OBJECT = {CREATE: "the project", EDIT: "the changes", DELETE: "the project"}
-_DONE = {CREATE: "created", EDIT: "changed", DELETE: "deleted"}
+_UNCONFIRMED = {
+    CREATE: "Bria did not confirm whether the project was created.",
+    EDIT: "Bria did not confirm whether the changes were saved.",
+    DELETE: "Bria did not confirm whether the project was deleted.",
+}
 
 
 def explain(failure: Failure, context: str) -> str:
@@ -184,9 +188,11 @@ def explain(failure: Failure, context: str) -> str:
         )
     if failure.outcome_unknown:
         if context in (CREATE, EDIT, DELETE):
+            return _UNCONFIRMED[context]
+        if kind == "bad_response":
             return (
-                f"Bria did not confirm whether {_OBJECT[context]} "
-                f"{'were' if context == EDIT else 'was'} {_DONE[context]}."
+                "Bria answered, but its answer could not be read. Try again in a few minutes; "
+                "if it keeps happening, tell your administrator."
             )
         return "Bria had a problem and did not answer. Try again in a few minutes."
     said = f" It said: “{failure.plain_reason}”." if failure.plain_reason else ""
@@ -201,11 +207,11 @@ def field_message(failure: Failure) -> tuple[str, str] | None:
     return field, f"Bria did not accept this {rules.field_in_sentence(field)}: check it"
 
 
-def details(failure: Failure) -> str | None:
+def details(failure: Failure, sandbox: bool = False) -> str | None:
     """The small print for an administrator: Bria's status and request id, if any."""
     parts = []
     if failure.status:
-        parts.append(f"Bria answered {failure.status}")
+        parts.append(f"{'The sandbox' if sandbox else 'Bria'} answered {failure.status}")
     if failure.request_id:
         parts.append(f"request id {failure.request_id}")
     return ", ".join(parts) if parts else None

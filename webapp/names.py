@@ -11,6 +11,10 @@ from __future__ import annotations
 
 import unicodedata
 
+#: The longest key kept: names that agree this far are taken as the same (the ledger's
+#: columns hold this much, whatever NFKC makes of a name: "ﬃ" becomes three letters).
+KEY_LENGTH = 200
+
 
 def name_key(name: object) -> str:
     """The form of a name that equal names share; "" for anything that is not text."""
@@ -18,7 +22,7 @@ def name_key(name: object) -> str:
         return ""
     text = unicodedata.normalize("NFKC", name)
     text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
-    return " ".join(text.casefold().split())
+    return " ".join(text.casefold().split())[:KEY_LENGTH]
 
 
 def search_words(text: object) -> list[str]:
@@ -27,7 +31,7 @@ def search_words(text: object) -> list[str]:
 
 
 def word_index(name: object) -> str:
-    """Words between single spaces, padded: ' lora summer ' lets a database find a whole
-    word with LIKE '% summer %' without matching '0' inside '30'."""
+    """Words between single spaces, padded: ' lora summer ' lets a database find words
+    that start with what was searched (LIKE '% summ%'), never '0' inside '30'."""
     words = search_words(name)
     return f" {' '.join(words)} " if words else ""

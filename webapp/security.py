@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -39,6 +40,7 @@ OPEN_ENDPOINTS = {
     "access.sign_in",
     "access.send_sign_in",
     "access.signed_out",
+    "access.confirm_sign_out",
     "health.healthz",
     "health.readyz",
     "static",
@@ -85,7 +87,11 @@ def signed_in() -> bool:
 
 
 def client_address(req: Request) -> str:
-    return req.remote_addr or "unknown"
+    """The client's IP address (what sign-in attempts are counted against)."""
+    try:
+        return str(ipaddress.ip_address(req.remote_addr or ""))
+    except ValueError:
+        return "unknown"
 
 
 def init_app(app: Flask) -> None:
@@ -115,4 +121,6 @@ def init_app(app: Flask) -> None:
     if app.config["BEHIND_PROXY"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_prefix=1)  # type: ignore[method-assign]
+        # Only the client's address and scheme: the host is checked against
+        # ALLOWED_HOSTS as sent, and no proxy of ours sets a prefix.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)  # type: ignore[method-assign]

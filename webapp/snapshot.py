@@ -14,6 +14,7 @@ snapshot is served with its age and the reason, rather than nothing.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -29,6 +30,7 @@ from webapp.names import name_key, search_words, word_index
 from webapp.schema import snapshot_projects, submissions
 from webapp.shared_reads import SharedReads
 
+log = logging.getLogger("webapp.snapshot")
 Project = dict[str, Any]
 LIST_KEY = "projects"
 PAGE_SIZE = 50
@@ -41,9 +43,11 @@ def created_at(project: Project) -> datetime | None:
         return None
     try:
         moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        moment.timestamp()  # a date at the edge of the calendar cannot be used
+    except (ValueError, OverflowError):
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return moment
 
 
 def _row(project: Project, read_at: Any) -> dict[str, Any]:
@@ -51,7 +55,7 @@ def _row(project: Project, read_at: Any) -> dict[str, Any]:
     version = rules.TRAINING_VERSIONS_BY_VALUE.get(project.get("training_version") or "")
     return {
         "id": project["id"],
-        "name_key": name_key(project.get("project_name"))[:200],
+        "name_key": name_key(project.get("project_name")),
         "name_words": word_index(project.get("project_name")),
         "ip_type": (project.get("ip_type") or None),
         "ip_medium": (project.get("ip_medium") or None),
@@ -143,7 +147,10 @@ class ProjectSnapshot:
             if rows:
                 db.execute(self._insert, rows)
         for listener in self.after_refresh:
-            listener(began_at)
+            try:
+                listener(began_at)
+            except Exception:  # a task after the read must not undo the read
+                log.exception("after a read of the list of projects, %r failed", listener)
 
     @staticmethod
     def _deleted_since(db: Connection, began_at: float) -> set[int]:
@@ -211,7 +218,7 @@ class ProjectSnapshot:
             conditions.append(table.c.family == filters.family)
         for word in search_words(filters.query)[:10]:
             escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            conditions.append(table.c.name_words.like(f"% {escaped} %", escape="\\"))
+            conditions.append(table.c.name_words.like(f"% {escaped}%", escape="\\"))
         with self.engine.connect() as db:
             total = db.execute(select(func.count()).select_from(table)).scalar_one()
             matching = db.execute(
@@ -238,6 +245,11 @@ class ProjectSnapshot:
         kept = self._kept(project_id)
         if kept is not None and kept[1] >= now - self.project_ttl:
             return kept[0], Freshness(kept[1], now)
+        listed_at = self.reads.last_success(LIST_KEY)
+        if kept is None and listed_at is not None and listed_at >= now - self.ttl:
+            # Not in a list read a moment ago: no request of the budget is spent on an
+            # address someone typed (or a script tries one id after another).
+            raise BriaNotFound(f"Project {project_id} is not in the list of projects", 404)
         try:
             self.reads.read(
                 key, now - self.project_ttl, lambda began_at: self._read_one(project_id)

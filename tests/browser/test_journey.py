@@ -178,6 +178,8 @@ def test_the_list_breaks_no_word_and_no_page_scrolls_sideways(
     page = context.new_page()
     store = server.app.extensions["webapp"].client._adapter.fake.store
     made_elsewhere = store.add(project_name="N" + "o" * 199, ip_type="character_variants")
+    snapshot = server.app.extensions["webapp"].snapshot
+    snapshot.refresh(read_after=snapshot.now())  # made outside the app: read the list again
     longest_allowed = "L" + uuid.uuid4().hex[:6] + "o" * 93
     create(page, base_url, "Defined character stylized scene illustration", "defined_character")
     create(page, base_url, longest_allowed, "character_variants")

@@ -45,7 +45,7 @@ def wait_until_up(
 def environment(env: dict[str, str]) -> dict[str, str]:
     """This process's environment with `env` on top, and none of the app's own settings
     but those given: a developer's BRIA_ or DATABASE_ variable must not leak in."""
-    own = ("BRIA_", "DATABASE_", "ACCESS_", "SECRET_KEY", "WEBAPP_", "FLASK_")
+    own = ("BRIA_", "DATABASE_", "ACCESS_", "ALLOWED_HOSTS", "SECRET_KEY", "WEBAPP_", "FLASK_")
     base = {k: v for k, v in os.environ.items() if not k.startswith(own)}
     return {**base, **env}
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask_wtf.csrf import CSRFError
 from werkzeug.wrappers import Response
 
 from webapp import security
@@ -25,10 +26,12 @@ def sign_in() -> Page:
     form = SignInForm(formdata=None)
     notice = session.pop(_NOTICE, None)
     status = gate.status(security.client_address(request))
-    if notice == "blank":
+    if notice == "blank" and status.remaining:
         form.password.errors = ["Enter the access password"]
     elif notice == "wrong" and status.remaining:
         form.password.errors = ["The access password is not right"]
+    elif notice == "stale" and status.remaining:
+        form.password.errors = ["This page was open for a long time. Enter the password again"]
     return render_template("sign_in.html", form=form, status=status, target=target), 200
 
 
@@ -53,6 +56,14 @@ def send_sign_in() -> Response:
     return redirect(target, 303)
 
 
+@bp.get("/sign-out")
+def confirm_sign_out() -> Page:
+    """Signing out is a button (a POST); this page offers it to whoever comes here."""
+    if not services().access.enabled or not security.signed_in():
+        return redirect(url_for("create.new_project"))
+    return render_template("sign_out.html", notice=session.pop(_NOTICE, None)), 200
+
+
 @bp.post("/sign-out")
 def sign_out() -> Response:
     services().access.end_session(session.get(security.ACCESS_SESSION))
@@ -62,4 +73,16 @@ def sign_out() -> Response:
 
 @bp.get("/signed-out")
 def signed_out() -> Page:
+    if not services().access.enabled or security.signed_in():
+        return redirect(url_for("create.new_project"))
     return render_template("signed_out.html"), 200
+
+
+@bp.errorhandler(CSRFError)
+def page_left_open(error: CSRFError) -> Response:
+    """A sign-in or sign-out page left open too long: ask again, keeping where to go."""
+    session[_NOTICE] = "stale"
+    if request.endpoint == "access.sign_out":
+        return redirect(url_for("access.confirm_sign_out"), 303)
+    target = security.safe_next(request.args.get("next"))
+    return redirect(url_for("access.sign_in", next=target if target != "/" else None), 303)

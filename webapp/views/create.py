@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import RequestEntityTooLarge
 
+from webapp.errors import came_from_this_site
 from webapp.forms import CreateProjectForm
 from webapp.ledger import CREATE, INVALID, NOT_SENT, new_submission_id
 from webapp.messages import Failure
@@ -58,6 +61,25 @@ def _reply(form: CreateProjectForm, outcome: Outcome) -> Page:
             return render_template("created.html", project=outcome.project, submission=None), 200
         return render_create_form(form, 503, failure=outcome.failure)
     return show_submission(outcome.submission_id)
+
+
+@bp.errorhandler(CSRFError)
+def page_left_open(error: CSRFError) -> Page:
+    """The form token ran out (a page left open for a day) or came from elsewhere: the
+    answers come back only for a post from one of this site's pages."""
+    if came_from_this_site():
+        form = CreateProjectForm(formdata=request.form, meta={"csrf": False})
+        return _kept_or_shown(form, INVALID, {"kind": "stale_page"})
+    form = CreateProjectForm(formdata=None)
+    form.submission_id.data = new_submission_id()
+    return render_create_form(form, 400, notice="other_site")
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(error: RequestEntityTooLarge) -> Page:
+    form = CreateProjectForm(formdata=None)
+    form.submission_id.data = new_submission_id()
+    return render_create_form(form, 413, notice="too_large")
 
 
 def _kept_or_shown(

@@ -11,9 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, make_response, render_template, request
+from flask_wtf.csrf import CSRFError
 
 from webapp import rules
-from webapp.bria import BriaError, BriaNotFound
+from webapp.bria import LARGEST_PROJECT_ID, BriaError, BriaNotFound
+from webapp.errors import came_from_this_site, error_page
 from webapp.forms import DeleteProjectForm, EditProjectForm
 from webapp.ledger import EDIT, INVALID, new_submission_id
 from webapp.messages import LIST, PROJECT, Failure, explain, page_status
@@ -29,6 +31,8 @@ from webapp.views.replies import (
 )
 
 bp = Blueprint("projects", __name__)
+#: A project's address; an id beyond what Bria (and the ledger) can hold is not found.
+PROJECT_PATH = f"/projects/<int(max={LARGEST_PROJECT_ID}):project_id>"
 
 
 def read_failure(error: BriaError, context: str, project_id: int | None = None) -> Page:
@@ -61,7 +65,8 @@ def index() -> Page:
     if freshness.as_of is None and freshness.problem is not None:
         return read_failure(freshness.problem, LIST)
     number = request.args.get("page", "1")
-    page = svc.snapshot.page(_filters(), int(number) if number.isdigit() else 1, freshness)
+    wanted = int(number) if number.isascii() and number.isdigit() and len(number) < 7 else 1
+    page = svc.snapshot.page(_filters(), wanted, freshness)
     return render_template("projects.html", listing=page), 200
 
 
@@ -73,13 +78,13 @@ def _project(project_id: int) -> tuple[dict[str, Any], Freshness]:
         abort(make_response(read_failure(error, PROJECT, project_id)))
 
 
-@bp.get("/projects/<int:project_id>")
+@bp.get(PROJECT_PATH)
 def show(project_id: int) -> Page:
     project, freshness = _project(project_id)
     return render_template("project.html", project=project, freshness=freshness), 200
 
 
-@bp.get("/projects/<int:project_id>/edit")
+@bp.get(PROJECT_PATH + "/edit")
 def edit(project_id: int) -> Page:
     project, freshness = _project(project_id)
     form = EditProjectForm(project.get("ip_type"), formdata=None, data=_editable(project))
@@ -91,7 +96,7 @@ def _editable(project: dict[str, Any]) -> dict[str, str]:
     return {name: str(project.get(name) or "") for name in rules.EDITABLE_FIELDS}
 
 
-@bp.post("/projects/<int:project_id>/edit")
+@bp.post(PROJECT_PATH + "/edit")
 def send_edit(project_id: int) -> Page:
     project, _ = _project(project_id)
     form = EditProjectForm(project.get("ip_type"))
@@ -118,7 +123,10 @@ def send_edit(project_id: int) -> Page:
 
 
 def _kept_or_shown(
-    form: EditProjectForm, project: dict[str, Any], state: str, failure: Failure | None = None
+    form: EditProjectForm,
+    project: dict[str, Any],
+    state: str,
+    failure: Failure | dict[str, Any] | None = None,
 ) -> Page:
     submission_id = keep_draft(form, EDIT, state, failure, project_id=int(project["id"]))
     if submission_id is None:
@@ -126,7 +134,7 @@ def _kept_or_shown(
     return show_submission(submission_id)
 
 
-@bp.get("/projects/<int:project_id>/delete")
+@bp.get(PROJECT_PATH + "/delete")
 def confirm_delete(project_id: int) -> Page:
     project, _ = _project(project_id)
     form = DeleteProjectForm(formdata=None)
@@ -134,7 +142,7 @@ def confirm_delete(project_id: int) -> Page:
     return render_template("delete.html", form=form, project=project), 200
 
 
-@bp.post("/projects/<int:project_id>/delete")
+@bp.post(PROJECT_PATH + "/delete")
 def send_delete(project_id: int) -> Page:
     project, _ = _project(project_id)
     form = DeleteProjectForm()
@@ -154,3 +162,19 @@ def send_delete(project_id: int) -> Page:
             "delete.html", form=form, project=project, failure=outcome.failure
         ), 503
     return show_submission(outcome.submission_id)
+
+
+@bp.errorhandler(CSRFError)
+def page_left_open(error: CSRFError) -> Page:
+    """A change or delete form whose token ran out: nothing was sent. A change from this
+    site comes back with its answers; a delete asks again."""
+    project_id = (request.view_args or {}).get("project_id")
+    if project_id is None or not came_from_this_site():
+        return error_page(400)
+    project, _ = _project(project_id)
+    if request.endpoint == "projects.send_edit":
+        form = EditProjectForm(project.get("ip_type"), formdata=request.form, meta={"csrf": False})
+        return _kept_or_shown(form, project, INVALID, {"kind": "stale_page"})
+    form = DeleteProjectForm(formdata=None)
+    form.submission_id.data = new_submission_id()
+    return render_template("delete.html", form=form, project=project, notice="stale_delete"), 400

@@ -18,7 +18,14 @@ from werkzeug.wrappers import Response
 
 from webapp.database import UNAVAILABLE
 from webapp.forms import CreateProjectForm, EditProjectForm, ProjectTextForm
-from webapp.ledger import DRAFTS, DUPLICATES, NOT_SENT, UNCHECKED, Submission, new_submission_id
+from webapp.ledger import (
+    DUPLICATES,
+    NOT_SENT,
+    SUBMISSION_ID,
+    UNCHECKED,
+    Submission,
+    new_submission_id,
+)
 from webapp.messages import Failure, field_message
 from webapp.services import services
 from webapp.submissions import Result
@@ -52,6 +59,8 @@ def keep_draft(
     if form.form_errors:
         problems[FORM_PROBLEM] = form.form_errors[0]
     submission_id = form.submission_id.data or ""
+    if not SUBMISSION_ID.match(submission_id):
+        submission_id = ""
     try:
         kept = bool(submission_id) and services().ledger.save_draft(
             submission_id, kind, state, form.answers(), problems, message, project_id
@@ -69,9 +78,11 @@ def keep_draft(
 def form_from(submission: Submission, form_class: type[ProjectTextForm], **kwargs: Any) -> Any:
     """The form as the person left it, with its problems, ready to show again.
 
-    A form that reached Bria gets a fresh id: sending it again is a new attempt."""
+    Each showing carries a fresh one-time id, as every rendering of a form does, so
+    that each reply has an address of its own (Back goes to the one before, not to
+    the same address showing something newer). The shown reply stays as it is."""
     form = form_class(formdata=MultiDict(submission.answers), meta={"csrf": False}, **kwargs)
-    form.submission_id.data = submission.id if submission.state in DRAFTS else new_submission_id()
+    form.submission_id.data = new_submission_id()
     for name, message in submission.problems.items():
         if name == FORM_PROBLEM:
             form.form_errors.append(message)
