@@ -6,7 +6,7 @@ CHROMIUM ?= /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_INSTALL := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends
 
-.PHONY: run test serve migrate bench wrk lint install install-test chromium postgresql clean screenshots
+.PHONY: run test serve migrate bench wrk nginx lint install install-test chromium postgresql clean screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,9 +31,13 @@ migrate: install
 run: migrate
 	$(BIN)/flask --app webapp run --host 127.0.0.1 --port 5000
 
-## Serve with gunicorn as in production (settings in gunicorn.conf.py).
-serve: migrate
-	$(BIN)/gunicorn --config gunicorn.conf.py 'webapp:create_app()'
+## Serve as in production: nginx in front (deploy/nginx.conf), gunicorn behind (gunicorn.conf.py).
+serve: migrate nginx
+	deploy/serve
+
+## Debian's nginx: the buffering proxy `make serve` puts in front of gunicorn.
+nginx:
+	@command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || { $(SUDO) apt-get update -qq && $(APT_INSTALL) nginx-light; }
 
 ## Playwright cannot download browsers here: use Debian's Chromium.
 chromium:
@@ -48,7 +52,7 @@ lint: install-test
 	$(BIN)/ruff format --check webapp tests bench
 
 ## Every test: unit, client, HTTP integration, PostgreSQL, property and browser tests.
-test: install-test chromium postgresql
+test: install-test chromium postgresql nginx
 	$(BIN)/ruff check webapp tests bench
 	$(BIN)/python -m pytest
 
@@ -57,7 +61,7 @@ screenshots: install-test chromium
 	$(BIN)/python -m tests.browser.screenshots
 
 ## The benchmark (see README, Performance): prints the table; `make bench ARGS=--readme` records it.
-bench: install-test wrk
+bench: install-test wrk nginx
 	$(BIN)/python -m bench $(ARGS)
 
 wrk:

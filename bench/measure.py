@@ -1,24 +1,24 @@
-"""The measurements: throughput with wrk, create timings and a burst of creates over HTTP."""
+"""The measurements, over HTTP as browsers make them: people creating, probes of quick
+pages, slow clients, new connections, memory."""
 
 from __future__ import annotations
 
 import http.client
-import json
 import re
-import shutil
+import select
+import socket
 import statistics
-import subprocess
 import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 from bench.weight import Weight, page_weight
 
 _HIDDEN = re.compile(r'<input type="hidden" name="([a-z_]+)" value="([^"]*)">')
-_RATE = re.compile(r"Requests/sec:\s+([\d.]+)")
 
 ANSWERS = {
     "project_description": "Made by the benchmark",
@@ -33,9 +33,9 @@ ANSWERS = {
 class Browser:
     """One person's browser: a kept-alive connection and the session cookie."""
 
-    def __init__(self, base_url: str) -> None:
+    def __init__(self, base_url: str, timeout: float = 120) -> None:
         parts = urlsplit(base_url)
-        self._connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+        self._connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
         self._cookies: dict[str, str] = {}
 
     def request(
@@ -57,7 +57,10 @@ class Browser:
         return response.status, response.headers, data
 
     def fetch(self, url: str) -> bytes:
-        status, _, data = self.request("GET", urlsplit(url).path + _query(url))
+        parts = urlsplit(url)
+        status, _, data = self.request(
+            "GET", parts.path + (f"?{parts.query}" if parts.query else "")
+        )
         if status != 200:
             raise RuntimeError(f"GET {url} answered {status}")
         return data
@@ -68,120 +71,178 @@ class Browser:
             raise RuntimeError(f"the form answered {status}")
         return dict(_HIDDEN.findall(data.decode()))
 
-    def create(self, tokens: dict[str, str], name: str) -> str:
-        """Send the form, follow the redirect, read the result page: the whole create."""
+    def create(self, tokens: dict[str, str], name: str, expect: bytes = b"Project created") -> None:
+        """Send the form, follow the redirect, read the page: the whole create."""
         status, headers, _ = self.request("POST", "/", {**tokens, **ANSWERS, "project_name": name})
         location = headers.get("Location") or ""
-        if status != 303 or not location.startswith("/projects/"):
+        if status != 303:
             raise RuntimeError(f"a create answered {status} {location!r}")
         status, _, page = self.request("GET", location)
-        if status != 200 or b"Project created" not in page:
-            raise RuntimeError(f"the result page answered {status}")
-        return location
+        if status != 200 or expect not in page:
+            raise RuntimeError(f"the page after a create answered {status}: {page[:300]!r}")
 
     def close(self) -> None:
         self._connection.close()
-
-
-def _query(url: str) -> str:
-    query = urlsplit(url).query
-    return f"?{query}" if query else ""
 
 
 def unique_name(label: str) -> str:
     return f"{label} {uuid.uuid4().hex[:8]}"
 
 
-def requests_per_second(url: str, seconds: float, connections: int) -> float:
-    """wrk's figure for GET `url` (a C load generator, so the server gets the cores)."""
-    if shutil.which("wrk") is None:
-        raise RuntimeError("wrk is not installed: `make bench` installs it (apt-get install wrk)")
-    command = ["wrk", "-t", "1", "-c", str(connections), "-d", f"{seconds:g}s", url]
-    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
-    match = _RATE.search(output)
-    if match is None or "Non-2xx" in output or "Socket errors" in output:
-        raise RuntimeError(f"wrk did not measure cleanly:\n{output}")
-    return float(match.group(1))
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 @dataclass
-class Timings:
-    median_ms: float
-    p99_ms: float
-    samples: int
+class Latencies:
+    samples: list[float]
+    failures: int = 0
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.samples) if self.samples else float("inf")
+
+    @property
+    def p99(self) -> float:
+        return percentile(self.samples, 0.99) if self.samples else float("inf")
 
 
-class DirectApi:
-    """Calls the fake API as the app does (same JSON, same token), to time the API alone."""
-
-    def __init__(self, api_base_url: str, token: str) -> None:
-        parts = urlsplit(api_base_url)
-        self._prefix = parts.path.rstrip("/") + "/tailored-gen/projects"
-        self._headers = {"api_token": token, "Content-Type": "application/json"}
-        self._connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
-
-    def _call(self, method: str, path: str, body: str | None = None) -> bytes:
-        self._connection.request(method, path, body=body, headers=self._headers)
-        response = self._connection.getresponse()
-        data = response.read()
-        if response.status >= 300:
-            raise RuntimeError(f"the fake API answered {response.status}")
-        return data
-
-    def create(self, name: str) -> None:
-        """The one call a create costs the app (its result page shows the 201 answer)."""
-        self._call("POST", self._prefix, json.dumps({"project_name": name, **ANSWERS}))
-
-    def close(self) -> None:
-        self._connection.close()
+def probe(base_url: str, path: str, stop: threading.Event, pause: float = 0.05) -> Latencies:
+    """GET `path` again and again, each on a new connection as a load balancer would."""
+    found = Latencies([])
+    while not stop.is_set():
+        started = time.perf_counter()
+        try:
+            browser = Browser(base_url, timeout=30)
+            status, _, _ = browser.request("GET", path)
+            browser.close()
+            if status != 200:
+                found.failures += 1
+        except OSError:
+            found.failures += 1
+        found.samples.append(time.perf_counter() - started)
+        time.sleep(pause)
+    return found
 
 
-def create_timings(base_url: str, api_base_url: str, token: str, creates: int) -> Timings:
-    """What a whole create adds to the API's own time, one person creating in a row.
+def people_creating(
+    base_url: str, people: int, stop: threading.Event, found: Latencies | None = None
+) -> Latencies:
+    """`people` browsers creating one project after another until `stop`; each sample
+    is a whole create (send, redirect, the page after), the form's GET not counted.
+    `found` may be given to watch the samples come in."""
+    found = found if found is not None else Latencies([])
+    lock = threading.Lock()
 
-    Each create through the app (send, redirect, result page) is paired with the same
-    API call made straight to the fake API, and the difference is the sample.
-    """
+    def person(number: int) -> None:
+        browser = Browser(base_url)
+        try:
+            while not stop.is_set():
+                tokens = browser.open_form()
+                started = time.perf_counter()
+                try:
+                    browser.create(tokens, unique_name(f"Person {number}"))
+                except (RuntimeError, OSError):
+                    with lock:
+                        found.failures += 1
+                    browser.close()
+                    browser = Browser(base_url)
+                    continue
+                took = time.perf_counter() - started
+                with lock:
+                    found.samples.append(took)
+        finally:
+            browser.close()
+
+    with ThreadPoolExecutor(people) as pool:
+        for number in range(people):
+            pool.submit(person, number)
+    return found
+
+
+def during(work, *probes):  # type: ignore[no-untyped-def]
+    """Run `work(stop)` and each probe `(stop) -> result` together until `work` ends."""
+    stop = threading.Event()
+    with ThreadPoolExecutor(len(probes) + 1) as pool:
+        running = [pool.submit(p, stop) for p in probes]
+        try:
+            outcome = work(stop)
+        finally:
+            stop.set()
+        return outcome, [r.result() for r in running]
+
+
+def trickling_clients(base_url: str, clients: int, seconds: float, interval: float = 2.0) -> int:
+    """`clients` connections that send a request's header a line every `interval` seconds
+    for `seconds`, opening a new one whenever the server closes one (as an attacker
+    would); returns how many the server closed."""
+    parts = urlsplit(base_url)
+
+    def connect() -> socket.socket:
+        sock = socket.create_connection((parts.hostname, parts.port), timeout=10)
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: bench\r\n")
+        return sock
+
+    sockets = [connect() for _ in range(clients)]
+    closed = 0
+    ends = time.monotonic() + seconds
+    while time.monotonic() < ends:
+        time.sleep(interval)
+        for index, sock in enumerate(sockets):
+            try:
+                sock.sendall(b"X-Slow: 1\r\n")
+                readable, _, _ = select.select([sock], [], [], 0)
+                if readable and not sock.recv(4096):
+                    raise OSError("closed")
+            except OSError:
+                closed += 1
+                sock.close()
+                sockets[index] = connect()
+    for sock in sockets:
+        sock.close()
+    return closed
+
+
+def sequential_creates(base_url: str, creates: int, new_connection_each: bool) -> Latencies:
+    """Creates one after another, each from the same browser or from a new one."""
+    found = Latencies([])
     browser = Browser(base_url)
-    api = DirectApi(api_base_url, token)
-    browser.create(browser.open_form(), unique_name("Warm-up"))  # caches, connections
-    api.create(unique_name("Direct warm-up"))
-    added = []
     for number in range(creates):
+        if new_connection_each:
+            browser.close()
+            browser = Browser(base_url)
         tokens = browser.open_form()
         started = time.perf_counter()
         browser.create(tokens, unique_name(f"Sequential {number}"))
-        through_app = time.perf_counter() - started
-        started = time.perf_counter()
-        api.create(unique_name(f"Direct {number}"))
-        direct = time.perf_counter() - started
-        added.append((through_app - direct) * 1000)
+        found.samples.append(time.perf_counter() - started)
     browser.close()
-    api.close()
-    return Timings(statistics.median(added), statistics.quantiles(added, n=100)[98], len(added))
+    return found
 
 
-def burst_seconds(base_url: str, people: int) -> float:
-    """`people` creates sent at the same instant; seconds until the last result page."""
-    browsers = [Browser(base_url) for _ in range(people)]
-    forms = [b.open_form() for b in browsers]
-    start = threading.Barrier(people + 1)
-    finished: list[float] = []
+def floor_creates(base_url: str, creates: int) -> Latencies:
+    """The floor app's create: post, redirect, a one-line page (no form, no checks)."""
+    found = Latencies([])
+    browser = Browser(base_url)
+    for number in range(creates):
+        started = time.perf_counter()
+        status, headers, _ = browser.request("POST", "/", {**ANSWERS, "project_name": f"F{number}"})
+        status, _, page = browser.request("GET", headers["Location"])
+        if status != 200 or b"Project created" not in page:
+            raise RuntimeError(f"the floor answered {status}")
+        found.samples.append(time.perf_counter() - started)
+    browser.close()
+    return found
 
-    def create(index: int) -> None:
-        start.wait()
-        browsers[index].create(forms[index], unique_name(f"Burst {index}"))
-        finished.append(time.perf_counter())
 
-    with ThreadPoolExecutor(people) as pool:
-        futures = [pool.submit(create, i) for i in range(people)]
-        start.wait()
-        began = time.perf_counter()
-        for future in futures:
-            future.result()
-    for browser in browsers:
-        browser.close()
-    return max(finished) - began
+def rss_bytes(pids: list[int]) -> int:
+    """The resident memory of these processes, together."""
+    total = 0
+    for pid in pids:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1]) * 1024
+    return total
 
 
 def form_weight(base_url: str) -> Weight:

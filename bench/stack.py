@@ -1,62 +1,120 @@
-"""Start the pieces the benchmark measures, each in its own process, and stop them after.
+"""Start what the benchmark measures, each in processes of its own, and stop it after.
 
-The fake API (`tests/support/fake_api.py`, standard library) stands in for Bria with a fixed
-delay per answer; the app and the bare Flask "hello" run under gunicorn with the
-repository's own `gunicorn.conf.py`, so the figures are those of `make serve`.
+The fake API (`tests/support/fake_api.py`) stands in for Bria with a fixed delay per
+answer. The app runs as `make serve` runs it (`deploy/serve`: nginx in front of gunicorn
+with the repository's `gunicorn.conf.py`), or, to compare server models, under gunicorn
+alone with another number of threads.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import sys
 import tempfile
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
 
-from tests.support.processes import ROOT, free_port, gunicorn, migrate, running
+from tests.support.processes import ROOT, free_port, migrate, running
 
 TOKEN = "bench-token-0c1d2e3f"
 #: Each process's output, for looking into a failed run (ignored by git).
 LOGS = ROOT / "bench" / "results"
 
 
+@dataclass(frozen=True)
+class Model:
+    """A way of serving the app: what sits in front, and gunicorn's threads per worker."""
+
+    name: str
+    front: str  # "nginx" (deploy/serve, as `make serve`) or "none" (gunicorn alone)
+    threads: int
+
+
+@dataclass(frozen=True)
+class Served:
+    url: str
+    pidfile: Path
+
+    def worker_pids(self) -> list[int]:
+        master = int(self.pidfile.read_text().strip())
+        workers = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == master:
+                workers.append(int(stat.parent.name))
+        return workers
+
+
 @contextmanager
 def fake_api(delay: float) -> Iterator[str]:
     """A fake Bria API answering every call after `delay` seconds; yields its base URL."""
     port = free_port()
-    base_url = f"http://127.0.0.1:{port}/v1"
     command = [sys.executable, "-m", "tests.support.fake_api", "--port", str(port)]
     command += ["--delay", str(delay), "--token", TOKEN]
     # Its list answers 401 without the token, so wait on a path that needs none.
     ready_url = f"http://127.0.0.1:{port}/ready"
     with running(command, {}, ready_url, LOGS / f"fake-api-{delay:g}s.log"):
-        yield base_url
+        yield f"http://127.0.0.1:{port}/v1"
+
+
+def api_stats(api_base_url: str) -> dict[str, int]:
+    """Connections and requests the fake API received (this question not counted)."""
+    with urllib.request.urlopen(api_base_url.rsplit("/v1", 1)[0] + "/stats", timeout=10) as answer:
+        counts = json.loads(answer.read())
+    return {"connections": counts["connections"] - 1, "requests": counts["requests"]}
+
+
+def _serve(
+    model: Model, app: str, env: dict[str, str], ready_path: str, log: Path
+) -> Iterator[Served]:
+    port = free_port()
+    pidfile = Path(tempfile.mkdtemp(prefix="bench-pid-")) / "gunicorn.pid"
+    settings = {
+        "ACCESS_LOG": "",
+        "LOG_LEVEL": "warning",
+        "WEB_THREADS": str(model.threads),
+        "GUNICORN_CMD_ARGS": f"--pid {pidfile}",
+        **env,
+    }
+    if model.front == "nginx":
+        command = ["deploy/serve", app]
+        settings |= {"BIND": f"127.0.0.1:{port}", "PATH": os.environ["PATH"] + ":/usr/sbin"}
+    else:
+        command = [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", app]
+        settings["BIND"] = f"127.0.0.1:{port}"
+    url = f"http://127.0.0.1:{port}"
+    with running(command, settings, url + ready_path, log):
+        yield Served(url, pidfile)
 
 
 @contextmanager
-def app_against(api_base_url: str) -> Iterator[str]:
+def app_against(api_base_url: str, model: Model) -> Iterator[Served]:
     """The app in real mode (a token set) talking to `api_base_url`, in a fresh instance."""
     with tempfile.TemporaryDirectory(prefix="bench-instance-") as instance:
         env = {
             "BRIA_API_TOKEN": TOKEN,
             "BRIA_API_BASE_URL": api_base_url,
-            "WEBAPP_INSTANCE_PATH": instance,
-            "SECRET_KEY": "bench-secret",
             "BRIA_REQUESTS_PER_MINUTE": "100000",
+            "WEBAPP_INSTANCE_PATH": instance,
+            "SECRET_KEY": "bench-secret-0123456789",
         }
         migrate(env)
-        with gunicorn("webapp:create_app()", env, "/healthz") as url:
-            yield url
+        log = LOGS / f"app-{model.front}-{model.threads}.log"
+        yield from _serve(model, "webapp:create_app()", env, "/healthz", log)
 
 
 @contextmanager
-def floor_against(api_base_url: str) -> Iterator[str]:
-    """`bench.floor`: the least a create can cost with gunicorn, Flask and `requests`."""
+def floor_against(api_base_url: str, model: Model) -> Iterator[Served]:
+    """`bench.floor`: the least a create can cost with this server, Flask and `requests`.
+
+    It is served as the app is, so that the comparison is of the app's own work."""
     env = {"BRIA_API_TOKEN": TOKEN, "BRIA_API_BASE_URL": api_base_url}
-    with gunicorn("bench.floor:app", env, "/healthz") as url:
-        yield url
-
-
-@contextmanager
-def hello() -> Iterator[str]:
-    with gunicorn("bench.hello:app") as url:
-        yield url
+    log = LOGS / f"floor-{model.front}.log"
+    yield from _serve(model, "bench.floor:app", env, "/healthz", log)

@@ -166,23 +166,18 @@
     document.querySelectorAll("form:not([data-module='project-form'])").forEach(
       preventDoubleSubmitElsewhere
     );
-    document.querySelectorAll("[data-module='error-summary'] a").forEach(function (link) {
+    /* A link to a field moves the focus there, not only the view (and selects a name
+       to change, from the duplicate warning). */
+    document.querySelectorAll(
+      "[data-module='error-summary'] a[href^='#'], [data-module='warning'] a[href^='#']"
+    ).forEach(function (link) {
       link.addEventListener("click", function (event) {
         var target = document.getElementById(link.getAttribute("href").slice(1));
         if (!target) { return; }
         event.preventDefault();
         target.scrollIntoView();
         target.focus({ preventScroll: true });
-      });
-    });
-    document.querySelectorAll("[data-module='warning'] a[href^='#']").forEach(function (link) {
-      link.addEventListener("click", function (event) {
-        var target = document.getElementById(link.getAttribute("href").slice(1));
-        if (!target) { return; }
-        event.preventDefault();
-        target.scrollIntoView();
-        target.focus({ preventScroll: true });
-        if (target.select) { target.select(); }
+        if (target.select && link.closest("[data-module='warning']")) { target.select(); }
       });
     });
     localTimes();

@@ -6,34 +6,12 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
+from tests.support.apps import TOKEN, dispose, make_app, prepare_database
 from tests.support.fake_api import FakeBriaServer
 from tests.support.postgres import PostgresCluster
-from webapp import create_app, migrate
 from webapp.database import make_engine
 
-TOKEN = "test-token-5f1e0c9a7b3d"
-
-
-def prepare_database(url: str) -> None:
-    """The deploy step, `flask --app webapp db upgrade`, for a test's database."""
-    engine = make_engine(url)
-    try:
-        migrate.upgrade(engine)
-    finally:
-        engine.dispose()
-
-
-def make_app(instance: Path, **config: object) -> Flask:
-    """The app as `create_app` builds it, on a migrated database of its own."""
-    settings = {"TESTING": True, "SECRET_KEY": "test-secret-0123456789", **config}
-    url = str(settings.get("DATABASE_URL") or f"sqlite:///{instance / 'webapp.sqlite3'}")
-    prepare_database(url)
-    app = create_app(settings, instance_path=str(instance))
-    return app
-
-
-def dispose(app: Flask) -> None:
-    app.extensions["webapp"].engine.dispose()
+__all__ = ["TOKEN", "dispose", "make_app", "prepare_database"]
 
 
 @pytest.fixture
@@ -96,3 +74,12 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     prepare_database(url)
     yield url
     cluster.drop_database(name)
+
+
+@pytest.fixture
+def engines(database_url: str) -> Iterator[list]:
+    """Four engines on one database: four workers or servers."""
+    made = [make_engine(database_url) for _ in range(4)]
+    yield made
+    for engine in made:
+        engine.dispose()

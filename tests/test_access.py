@@ -12,17 +12,8 @@ from werkzeug.security import generate_password_hash
 
 from webapp import access
 from webapp.access import SIGN_IN_ATTEMPTS, AccessGate
-from webapp.database import make_engine
 
 HASH = generate_password_hash("open sesame")
-
-
-@pytest.fixture
-def engines(database_url):
-    made = [make_engine(database_url) for _ in range(4)]
-    yield made
-    for engine in made:
-        engine.dispose()
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
-"""Hostile input, odd answers and careless use, replayed black-box against gunicorn as
-`make serve` runs it (the repository's `gunicorn.conf.py`), with the access password on."""
+"""Hostile input, odd answers and careless use, replayed black-box against the app as
+`make serve` runs it (nginx in front of gunicorn), with the access password on."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from werkzeug.security import generate_password_hash
 from tests.conftest import TOKEN
 from tests.support.fake_api import AS_THE_API_WOULD, FakeBriaServer, Scripted
 from tests.support.pages import VALID, hidden_inputs, main_text
-from tests.support.processes import gunicorn, migrate
+from tests.support.processes import make_serve, migrate
 
 PASSWORD = "correct horse"
 
@@ -72,7 +72,7 @@ def target(tmp_path_factory) -> Iterator[Target]:
         }
         migrate(env)
         log = folder / "server.log"
-        with gunicorn("webapp:create_app()", env, "/healthz", log) as url:
+        with make_serve(env, log) as url:
             yield Target(url, api, log, folder / "access.log", folder / "instance")
 
 

@@ -356,3 +356,25 @@ def test_too_many_requests_pauses_the_admission_for_as_long_as_bria_says(fake_ap
         with pytest.raises(bria.BriaRateLimited):
             client.list_projects()
     assert admission.paused == [40.0, None]
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ('[{"id": 1, "project_name": "a"}, {"id": 2, "project_name": "b"}]', ["a", "b"]),
+        (" \n[ ]\n", []),
+        ('[{"id": 1, "project_name": "a"} , "odd", {"id": 3, "project_name": "c"}]', ["a", "c"]),
+    ],
+)
+def test_the_list_is_read_a_batch_at_a_time(text, names):
+    batches = list(bria.ProjectList(text, 200).batches(size=1))
+    assert [p["project_name"] for batch in batches for p in batch] == names
+    assert all(len(batch) == 1 for batch in batches)
+
+
+@pytest.mark.parametrize(
+    "text", ['{"projects": []}', "[1, 2", '[{"id": 1, "project_name": "a"}] trailing', "", "[,]"]
+)
+def test_a_list_that_is_not_a_json_array_is_a_bad_response(text):
+    with pytest.raises(bria.BriaBadResponse):
+        list(bria.ProjectList(text, 200).batches())

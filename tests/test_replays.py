@@ -7,12 +7,15 @@ double clicks and simultaneous people are simultaneous requests, not a loop of c
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
 
+from tests.conftest import TOKEN
+from tests.support.apps import live
 from tests.support.fake_api import Scripted
 from tests.support.live_server import LiveServer
 from tests.support.pages import VALID, hidden_inputs, main_text
@@ -120,3 +123,34 @@ def test_sixteen_people_creating_at_once_are_at_the_api_at_the_same_time(server,
     assert len(fake_api.fake.posts()) == PEOPLE
     # No lock is held while the API works: every create was waiting on it at once.
     assert fake_api.fake.peak_in_flight == PEOPLE
+
+
+def test_past_the_bound_on_waiting_for_bria_a_person_is_told_at_once(tmp_path, fake_api):
+    """Two threads a process: one may wait on Bria, so the second person is told "busy"
+    at once (answers kept) instead of the pages that need no Bria waiting too."""
+    settings = {
+        "BRIA_API_TOKEN": TOKEN,
+        "BRIA_API_BASE_URL": fake_api.base_url,
+        "BRIA_REQUESTS_PER_MINUTE": 10_000,
+        "WEB_THREADS": 2,
+    }
+    with live(tmp_path / "instance", **settings) as server:
+        people = [open_form(server) for _ in range(2)]
+        people[0][0].get(server.url + "/projects", timeout=10)  # the name check's list, read
+        fake_api.fake.delay = 1.0
+        start = threading.Barrier(2)
+
+        def create(index: int) -> str:
+            browser, tokens = people[index]
+            start.wait()
+            if index:
+                time.sleep(0.3)  # the first is at Bria by now
+            data = {**tokens, **VALID, "project_name": f"Bound {index}"}
+            return main_text(browser.post(server.url + "/", data=data, timeout=10).text)
+
+        with ThreadPoolExecutor(2) as pool:
+            first, second = pool.map(create, range(2))
+    assert "Project created" in first
+    assert "Bria is busy with other requests from your team, so nothing was created." in second
+    assert "Your answers are kept below." in second
+    assert len(fake_api.fake.posts()) == 1

@@ -9,16 +9,6 @@ import pytest
 
 from webapp.bria import BriaBudgetSpent, BriaBusy
 from webapp.budget import Admission, RequestBudget
-from webapp.database import make_engine
-
-
-@pytest.fixture
-def engines(database_url):
-    """Four engines on one database: four workers or servers."""
-    made = [make_engine(database_url) for _ in range(4)]
-    yield made
-    for engine in made:
-        engine.dispose()
 
 
 def test_sixty_requests_at_once_from_four_processes_spend_exactly_the_budget(engines):

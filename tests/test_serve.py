@@ -1,9 +1,11 @@
-"""The production command: gunicorn with `gunicorn.conf.py`, as `make serve` starts it."""
+"""The production command, as `make serve` starts it: nginx in front (`deploy/nginx.conf`) of
+gunicorn with `gunicorn.conf.py`."""
 
 from __future__ import annotations
 
 import hashlib
 import re
+import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,28 +14,30 @@ import pytest
 import requests
 
 from tests.support.pages import VALID, hidden_inputs, main_text
-from tests.support.processes import gunicorn, migrate
+from tests.support.processes import make_serve, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory) -> Iterator[tuple[str, Path]]:
-    """gunicorn serving the app in sandbox mode; yields its URL and its log file."""
+    """`make serve`'s stack in sandbox mode, with few threads (so that slow clients would
+    take them all if they reached them); yields its URL and its log file."""
     folder = tmp_path_factory.mktemp("serve")
-    log = folder / "gunicorn.log"
+    log = folder / "serve.log"
     env = {
         "ACCESS_LOG": "-",
         "LOG_LEVEL": "info",
-        "WEB_CONCURRENCY": "2",
+        "WEB_CONCURRENCY": "1",
+        "WEB_THREADS": "4",
         "WEBAPP_INSTANCE_PATH": str(folder / "instance"),
     }
     migrate(env)
-    with gunicorn("webapp:create_app()", env, "/healthz", log) as url:
+    with make_serve(env, log) as url:
         yield url, log
 
 
-def test_healthz_answers_under_gunicorn(served):
+def test_healthz_answers_through_nginx_and_gunicorn(served):
     url, _ = served
     answer = requests.get(url + "/healthz", timeout=5)
     assert answer.status_code == 200
@@ -76,3 +80,37 @@ def test_the_access_log_has_no_query_strings(served):
     text = log.read_text()
     assert re.search(r'"GET /projects" 200 \d+ \d+ms', text), text[-2000:]
     assert "private" not in text
+
+
+def test_slow_clients_never_reach_a_thread_so_the_app_answers_meanwhile(served):
+    """Twenty connections trickle their headers (more than the four threads) and as
+    many sit idle: nginx holds them all, gunicorn never sees them."""
+    url, _ = served
+    port = int(url.rsplit(":", 1)[1])
+    slow = []
+    for _ in range(20):
+        trickling = socket.create_connection(("127.0.0.1", port), timeout=5)
+        trickling.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        slow.append(trickling)
+        slow.append(socket.create_connection(("127.0.0.1", port), timeout=5))
+    try:
+        for _ in range(3):
+            for trickling in slow[::2]:
+                trickling.sendall(b"X-Slow: 1\r\n")
+            answer = requests.get(url + "/healthz", timeout=5)
+            assert answer.status_code == 200
+            time.sleep(0.5)
+    finally:
+        for sock in slow:
+            sock.close()
+
+
+def test_the_client_address_reaches_the_log_through_the_proxy(served):
+    url, log = served
+    requests.get(url + "/projects?q=x", headers={"X-Forwarded-For": "203.0.113.99"}, timeout=5)
+    deadline = time.monotonic() + 5
+    while '"GET /projects"' not in log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    lines = [line for line in log.read_text().splitlines() if '"GET /projects"' in line]
+    # nginx sets X-Forwarded-For to the address it saw: a client cannot choose its own.
+    assert lines and all(line.startswith("127.0.0.1 ") for line in lines)

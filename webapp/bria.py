@@ -15,7 +15,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from http.cookiejar import DefaultCookiePolicy
@@ -326,6 +326,64 @@ def well_formed_project(data: object) -> bool:
     )
 
 
+class ProjectList:
+    """Bria's list of projects (one JSON array, no pages), read a batch at a time.
+
+    An organisation's list can hold tens of thousands of projects; parsing it whole
+    would hold them all as Python objects at once in each worker that reads it. The
+    array is decoded entry by entry instead, so only one batch is alive at a time.
+    Malformed entries are left out, and counted in one log line at the end."""
+
+    def __init__(self, text: str, status: int) -> None:
+        self._text = text
+        self._status = status
+
+    def batches(self, size: int = 500) -> Iterator[list[dict[str, Any]]]:
+        decoder, text = json.JSONDecoder(), self._text
+        position = _skip_space(text, 0)
+        if not text.startswith("[", position):
+            raise BriaBadResponse("The API's list of projects is not a list", self._status)
+        position = _skip_space(text, position + 1)
+        batch: list[dict[str, Any]] = []
+        seen = left_out = 0
+        while not text.startswith("]", position):
+            try:
+                entry, position = decoder.raw_decode(text, position)
+            except ValueError:
+                raise BriaBadResponse(
+                    "The API's list of projects is not JSON", self._status
+                ) from None
+            seen += 1
+            if well_formed_project(entry):
+                batch.append(entry)
+            else:
+                left_out += 1
+            if len(batch) >= size:
+                yield batch
+                batch = []
+            position = _skip_space(text, position)
+            if text.startswith(",", position):
+                position = _skip_space(text, position + 1)
+            elif not text.startswith("]", position):
+                raise BriaBadResponse("The API's list of projects is not JSON", self._status)
+        if _skip_space(text, position + 1) != len(text):
+            raise BriaBadResponse("The API's list of projects is not JSON", self._status)
+        if batch:
+            yield batch
+        if left_out:
+            log.warning(
+                "bria_api left out %d malformed entries of %d in the list of projects",
+                left_out,
+                seen,
+            )
+
+
+def _skip_space(text: str, position: int) -> int:
+    while position < len(text) and text[position] in " \t\r\n":
+        position += 1
+    return position
+
+
 def connect_retry() -> Retry:
     """Send again only when the connection failed before anything was sent (once)."""
     return Retry(total=None, connect=1, read=False, redirect=False, status=0, other=0)
@@ -398,18 +456,12 @@ class BriaClient:
 
     def list_projects(self) -> list[dict[str, Any]]:
         """Every project the organisation has; malformed entries are left out (and logged)."""
+        return [project for batch in self.read_project_list().batches() for project in batch]
+
+    def read_project_list(self) -> ProjectList:
+        """The list of projects as Bria sent it, to be read a batch at a time."""
         response = self._call("GET", PROJECTS_PATH)
-        data = self._json(response)
-        if not isinstance(data, list):
-            raise BriaBadResponse("The API's list of projects is not a list", response.status_code)
-        kept = [entry for entry in data if well_formed_project(entry)]
-        if len(kept) != len(data):
-            log.warning(
-                "bria_api left out %d malformed entries of %d in the list of projects",
-                len(data) - len(kept),
-                len(data),
-            )
-        return kept
+        return ProjectList(response.text, response.status_code)
 
     def get_project(self, project_id: int) -> dict[str, Any]:
         return self._project(self._call("GET", f"{PROJECTS_PATH}/{int(project_id)}"))

@@ -30,6 +30,8 @@ TIMEOUT_RANGE = (1.0, 300.0)
 CONNECT_TIMEOUT_SECONDS = 5.0
 #: The free plan's limit; the README lists the other plans'.
 DEFAULT_REQUESTS_PER_MINUTE = 10
+#: gunicorn's threads a worker (gunicorn.conf.py reads the same WEB_THREADS).
+DEFAULT_THREADS = 64
 #: How old the shared list of projects may be before it is read from Bria again.
 DEFAULT_LIST_MAX_AGE_SECONDS = 30.0
 #: Long enough for a person who leaves the tab open over lunch or overnight.
@@ -66,6 +68,7 @@ class Settings:
     database: DatabaseSettings
     access_password_hash: str
     allowed_hosts: list[str]
+    max_waiting_on_bria: int
     behind_proxy: bool
     session_cookie_secure: bool
 
@@ -215,6 +218,14 @@ def _hosts(env: Mapping[str, str]) -> list[str]:
     return hosts
 
 
+def _waiting_on_bria(env: Mapping[str, str]) -> int:
+    """How many requests of one process may wait on Bria at once: three quarters of its
+    threads (gunicorn's WEB_THREADS), so that the rest always serve the pages that need
+    no Bria (the form, /healthz, sign-in) however slow Bria is."""
+    threads = _whole(env, "WEB_THREADS", DEFAULT_THREADS, 1, 1000)
+    return max(1, threads - max(1, threads // 4))
+
+
 def load_secret_key(instance_path: Path) -> str:
     """Read the instance's secret key, creating it once if it does not exist.
 
@@ -269,6 +280,7 @@ def read_settings(env: Mapping[str, str], instance_path: Path) -> Settings:
         database=database,
         access_password_hash=_password_hash(env),
         allowed_hosts=_hosts(env),
+        max_waiting_on_bria=_waiting_on_bria(env),
         behind_proxy=_flag(env, "BEHIND_PROXY"),
         session_cookie_secure=_flag(env, "SESSION_COOKIE_SECURE"),
     )

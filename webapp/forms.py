@@ -65,7 +65,20 @@ def _length(name: str) -> Length:
     return Length(max=limit, message=f"{LABELS[name]} must be {limit} characters or fewer")
 
 
-class ProjectTextForm(FlaskForm):
+class OneTimeForm(FlaskForm):
+    """A form sent once: each showing carries a one-time submission id (see the ledger)."""
+
+    submission_id = HiddenField(filters=[trimmed])
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        if not SUBMISSION_ID.match(self.submission_id.data or ""):
+            self.form_errors.append(STALE_FORM)
+            return False
+        return valid
+
+
+class ProjectTextForm(OneTimeForm):
     """The fields a project keeps and may change, and the type's rules for them."""
 
     project_name = StringField(
@@ -84,18 +97,10 @@ class ProjectTextForm(FlaskForm):
     )
     ip_name = StringField(LABELS["ip_name"], filters=[one_line])
     ip_description = StringField(LABELS["ip_description"], filters=[one_line])
-    submission_id = HiddenField(filters=[trimmed])
 
     def ip_type_rules(self) -> rules.IPType | None:
         """The IP type whose rules apply: chosen on the create form, fixed when editing."""
         raise NotImplementedError
-
-    def validate(self, extra_validators: Any = None) -> bool:
-        valid = super().validate(extra_validators)
-        if not SUBMISSION_ID.match(self.submission_id.data or ""):
-            self.form_errors.append(STALE_FORM)
-            return False
-        return valid
 
     def validate_ip_name(self, field: Field) -> None:
         self._check_type_field(field)
@@ -209,15 +214,8 @@ class EditProjectForm(ProjectTextForm):
         }
 
 
-class DeleteProjectForm(FlaskForm):
-    submission_id = HiddenField(filters=[trimmed])
-
-    def validate(self, extra_validators: Any = None) -> bool:
-        valid = super().validate(extra_validators)
-        if not SUBMISSION_ID.match(self.submission_id.data or ""):
-            self.form_errors.append(STALE_FORM)
-            return False
-        return valid
+class DeleteProjectForm(OneTimeForm):
+    """Nothing to fill in: the one-time id keeps a double click from deleting twice."""
 
 
 class SignInForm(FlaskForm):

@@ -21,8 +21,6 @@ from webapp.snapshot import ProjectSnapshot
 
 #: A project's page is served from what was read this recently (the list included).
 PROJECT_TTL_SECONDS = 10.0
-#: Requests of one process that may wait on Bria at once; past it, "Bria is busy".
-MAX_WAITING_ON_BRIA = 48
 
 
 @dataclass(frozen=True)
@@ -48,7 +46,7 @@ def build_services(settings: Settings, instance: Path) -> Services:
             SANDBOX_TOKEN,
             settings.bria_api_timeout,
             mount=SandboxAdapter(fake),
-            admission=Admission(MAX_WAITING_ON_BRIA, None),
+            admission=Admission(settings.max_waiting_on_bria, None),
         )
     else:
         budget = RequestBudget(engine, settings.bria_requests_per_minute)
@@ -57,8 +55,8 @@ def build_services(settings: Settings, instance: Path) -> Services:
             settings.bria_api_token,
             settings.bria_api_timeout,
             connect_timeout=CONNECT_TIMEOUT_SECONDS,
-            pool_size=MAX_WAITING_ON_BRIA,
-            admission=Admission(MAX_WAITING_ON_BRIA, budget),
+            pool_size=settings.max_waiting_on_bria,
+            admission=Admission(settings.max_waiting_on_bria, budget),
         )
     reads = SharedReads(engine, lease_seconds=settings.bria_api_timeout + 10)
     snapshot = ProjectSnapshot(

@@ -78,9 +78,16 @@ class SharedReads:
         self._insert = insert_unless_present(engine, refreshes)
         self._known_keys: set[str] = set()  # rows known to exist: saves an INSERT per read
 
-    def read(self, key: str, fresh_after: float, fetch: Callable[[float], None]) -> None:
-        """Make sure a read of `key` that began at or after `fresh_after` (database clock)
-        has succeeded, asking Bria through `fetch(began_at)` only if nobody else is.
+    def read(
+        self,
+        key: str,
+        fetch: Callable[[float], None],
+        max_age: float | None = None,
+        fresh_after: float | None = None,
+    ) -> float:
+        """Make sure a read of `key` has succeeded that began at most `max_age` seconds
+        ago, or at or after `fresh_after` (database clock), asking Bria through
+        `fetch(began_at)` only if nobody else is. Returns when that read began.
 
         Raises the `BriaError` of the read that answered, when it failed."""
         self._ensure_row(key)
@@ -97,9 +104,12 @@ class SharedReads:
                     .one()
                 )
             now = row["now"]
-            asked_at = now if asked_at is None else asked_at
+            if asked_at is None:
+                asked_at = now
+                if fresh_after is None:
+                    fresh_after = now - (max_age or 0.0)
             if row["as_of"] is not None and row["as_of"] >= fresh_after:
-                return
+                return row["as_of"]
             failed_at = row["failed_at"]
             if (
                 failed_at is not None
@@ -111,8 +121,7 @@ class SharedReads:
                 self._lease(key) if row["lease_until"] is None or row["lease_until"] < now else None
             )
             if lease is not None:
-                self._read_holding_lease(key, lease, fetch)
-                return
+                return self._read_holding_lease(key, lease, fetch)
             if time.monotonic() > deadline:
                 raise bria.BriaTimeout(
                     "Another request was reading this from Bria and did not finish"
@@ -144,7 +153,7 @@ class SharedReads:
             ).rowcount
         return token if taken else None
 
-    def _read_holding_lease(self, key: str, lease: str, fetch: Callable[[float], None]) -> None:
+    def _read_holding_lease(self, key: str, lease: str, fetch: Callable[[float], None]) -> float:
         with self.engine.connect() as db:
             began_at = db.execute(select(db_now())).scalar_one()
         try:
@@ -156,6 +165,7 @@ class SharedReads:
             self._finish(key, lease)
             raise
         self._finish(key, lease, as_of=began_at)
+        return began_at
 
     def _finish(self, key: str, lease: str, **values: object) -> None:
         with self.engine.begin() as db:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -71,12 +71,15 @@ class Freshness:
     """How old what is shown is, and why it is not newer when it could not be."""
 
     as_of: float | None
-    now: float
+    #: When this was said (database clock); only needed to say how old it is.
+    now: float | None
     problem: BriaError | None = None
 
     @property
     def age_seconds(self) -> float | None:
-        return None if self.as_of is None else max(0.0, self.now - self.as_of)
+        if self.as_of is None or self.now is None:
+            return None
+        return max(0.0, self.now - self.as_of)
 
 
 @dataclass(frozen=True)
@@ -127,25 +130,26 @@ class ProjectSnapshot:
 
         When Bria cannot be asked, the last snapshot is kept and the problem is
         returned with it; `strict` raises the problem instead."""
-        now = self.now()
-        fresh_after = read_after if read_after is not None else now - self.ttl
         try:
-            self.reads.read(LIST_KEY, fresh_after, self._read_list)
+            as_of = self.reads.read(
+                LIST_KEY, self._read_list, max_age=self.ttl, fresh_after=read_after
+            )
         except BriaError as problem:
             if strict:
                 raise
             return Freshness(self.reads.last_success(LIST_KEY), self.now(), problem)
-        return Freshness(self.reads.last_success(LIST_KEY), self.now())
+        return Freshness(as_of, None)
 
     def _read_list(self, began_at: float) -> None:
-        listed = self.client.list_projects()
+        listing = self.client.read_project_list()  # Bria's answer, whole, before any lock
         with self.engine.begin() as db:
             # Rows written after this read began (a create, an edit) are newer than it.
             db.execute(delete(snapshot_projects).where(snapshot_projects.c.read_at < began_at))
             deleted_since = self._deleted_since(db, began_at)
-            rows = [_row(p, began_at) for p in listed if p["id"] not in deleted_since]
-            if rows:
-                db.execute(self._insert, rows)
+            for batch in listing.batches():
+                rows = [_row(p, began_at) for p in batch if p["id"] not in deleted_since]
+                if rows:
+                    db.execute(self._insert, rows)
         for listener in self.after_refresh:
             try:
                 listener(began_at)
@@ -252,7 +256,9 @@ class ProjectSnapshot:
             raise BriaNotFound(f"Project {project_id} is not in the list of projects", 404)
         try:
             self.reads.read(
-                key, now - self.project_ttl, lambda began_at: self._read_one(project_id)
+                key,
+                lambda began_at: self._read_one(project_id),
+                fresh_after=now - self.project_ttl,
             )
         except BriaNotFound:
             self.forget(project_id)
@@ -277,7 +283,3 @@ class ProjectSnapshot:
             row = db.execute(query).first()
         return (json.loads(row[0]), row[1]) if row else None
 
-
-def newest_first(projects: Iterable[Project]) -> list[Project]:
-    oldest = datetime.min.replace(tzinfo=UTC)
-    return sorted(projects, key=lambda p: (created_at(p) or oldest, p.get("id") or 0), reverse=True)

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import dispose, make_app
+from tests.support.apps import TOKEN, live
+from tests.support.fake_api import FakeBriaServer
 from tests.support.live_server import LiveServer
 
 CHROMIUM = "/usr/bin/chromium"
@@ -36,16 +37,34 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """One server for the session: tests count projects by name, not in total."""
-    app = make_app(tmp_path_factory.mktemp("browser") / "instance")
-    live = LiveServer(app)
-    yield live
-    live.stop()
-    dispose(app)
+    with live(tmp_path_factory.mktemp("browser") / "instance") as running:
+        yield running
 
 
 @pytest.fixture(scope="session")
 def base_url(server: LiveServer) -> str:
     return server.url
+
+
+@pytest.fixture(scope="module")
+def failing(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[LiveServer, FakeBriaServer]]:
+    """The app in live mode against a fake Bria that the tests make fail (the list is read
+    at every page, so each scripted answer meets the call it is meant for)."""
+    folder = tmp_path_factory.mktemp("failing")
+    with (
+        FakeBriaServer(TOKEN, folder=folder) as api,
+        live(
+            folder / "instance",
+            BRIA_API_TOKEN=TOKEN,
+            BRIA_API_BASE_URL=api.base_url,
+            BRIA_API_TIMEOUT=1,
+            BRIA_REQUESTS_PER_MINUTE=10_000,
+            BRIA_LIST_MAX_AGE=0,
+        ) as server,
+    ):
+        yield server, api
 
 
 @pytest.hookimpl(wrapper=True)

@@ -6,8 +6,8 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
-from tests.conftest import dispose, make_app
-from tests.support.live_server import LiveServer
+from tests.browser.steps import create
+from tests.support.apps import live
 
 pytestmark = pytest.mark.browser
 
@@ -17,16 +17,6 @@ AXE = Axe()
 def assert_no_violations(page: Page) -> None:
     results = AXE.run(page)
     assert results.violations_count == 0, results.generate_report()
-
-
-def create(page: Page, base_url: str, name: str) -> None:
-    page.goto(base_url + "/")
-    page.fill("#project_name", name)
-    page.locator("input[name=ip_medium][value=photography]").check()
-    page.locator("input[name=ip_type][value=defined_character]").check()
-    page.fill("#ip_name", "Lora")
-    page.fill("#ip_description", "a woman with purple hair")
-    page.get_by_role("button", name="Create project").click()
 
 
 def test_the_empty_form(page: Page, base_url: str):
@@ -53,7 +43,7 @@ def test_the_form_with_errors(page: Page, base_url: str):
 
 
 def test_the_result_page_and_the_project_page(page: Page, base_url: str):
-    create(page, base_url, "Accessible result")
+    create(page, base_url, "Accessible result", medium="photography")
     expect(page.get_by_role("heading", level=1)).to_have_text("Project created")
     assert_no_violations(page)
     page.get_by_role("link", name="See the project's page").click()
@@ -80,17 +70,12 @@ def test_the_project_list_and_search(page: Page, base_url: str):
 
 
 def test_the_empty_list(browser, tmp_path):
-    app = make_app(tmp_path / "empty")
-    empty = LiveServer(app)
-    try:
+    with live(tmp_path / "empty") as empty:
         page = browser.new_page()
         page.goto(empty.url + "/projects")
         expect(page.locator("main")).to_contain_text("There are no projects yet")
         assert_no_violations(page)
         page.close()
-    finally:
-        empty.stop()
-        dispose(app)
 
 
 @pytest.mark.parametrize("path", ["/projects/987654", "/no-such-page"])

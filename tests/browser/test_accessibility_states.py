@@ -4,16 +4,15 @@ signing in and failing: every page a person can meet."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 from werkzeug.security import generate_password_hash
 
-from tests.conftest import TOKEN, dispose, make_app
-from tests.support.fake_api import FakeBriaServer, Scripted
-from tests.support.live_server import LiveServer
+from tests.browser.steps import create, unique
+from tests.support.apps import live
+from tests.support.fake_api import Scripted
 from webapp import shared_reads
 from webapp.ledger import CREATE
 
@@ -25,20 +24,6 @@ AXE = Axe()
 def assert_no_violations(page: Page) -> None:
     results = AXE.run(page)
     assert results.violations_count == 0, results.generate_report()
-
-
-def unique(name: str) -> str:
-    return f"{name} {uuid.uuid4().hex[:6]}"
-
-
-def create(page: Page, base_url: str, name: str) -> None:
-    page.goto(base_url + "/")
-    page.fill("#project_name", name)
-    page.locator("input[name=ip_medium][value=illustration]").check()
-    page.locator("input[name=ip_type][value=defined_character]").check()
-    page.fill("#ip_name", "Lora")
-    page.fill("#ip_description", "a woman with purple hair")
-    page.get_by_role("button", name="Create project").click()
 
 
 def test_changing_a_project_every_state(page: Page, base_url: str):
@@ -97,24 +82,6 @@ def test_a_list_in_pages_with_filters(page: Page, base_url: str, server):
     assert_no_violations(page)
 
 
-@pytest.fixture(scope="module")
-def failing(tmp_path_factory) -> Iterator[tuple[LiveServer, FakeBriaServer]]:
-    folder = tmp_path_factory.mktemp("failing-axe")
-    with FakeBriaServer(TOKEN, folder=folder) as api:
-        app = make_app(
-            folder / "instance",
-            BRIA_API_TOKEN=TOKEN,
-            BRIA_API_BASE_URL=api.base_url,
-            BRIA_API_TIMEOUT=1,
-            BRIA_REQUESTS_PER_MINUTE=10_000,
-            BRIA_LIST_MAX_AGE=0,
-        )
-        live = LiveServer(app)
-        yield live, api
-        live.stop()
-        dispose(app)
-
-
 def test_what_the_pages_say_when_bria_fails(page: Page, failing, monkeypatch):
     monkeypatch.setattr(shared_reads, "FAILURE_REUSE_SECONDS", 0)  # each step asks Bria anew
     live, api = failing
@@ -152,11 +119,10 @@ def test_a_create_still_at_bria(page: Page, failing):
 
 
 def test_signing_in_and_out_every_state(browser, tmp_path):
-    app = make_app(tmp_path / "gated", ACCESS_PASSWORD_HASH=generate_password_hash("open sesame"))
-    live = LiveServer(app)
-    page = browser.new_page()
-    try:
-        page.goto(live.url + "/")
+    gated = live(tmp_path / "gated", ACCESS_PASSWORD_HASH=generate_password_hash("open sesame"))
+    with gated as server:
+        page = browser.new_page()
+        page.goto(server.url + "/")
         expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
         assert_no_violations(page)
         page.get_by_role("button", name="Sign in").click()
@@ -167,14 +133,11 @@ def test_signing_in_and_out_every_state(browser, tmp_path):
             page.get_by_role("button", name="Sign in").click()
         expect(page.locator(".error-summary")).to_contain_text("Try again in 15 minutes")
         assert_no_violations(page)
-        app.extensions["webapp"].access.forget("127.0.0.1")
+        server.app.extensions["webapp"].access.forget("127.0.0.1")
         page.get_by_role("link", name="Check again").click()
         page.fill("#password", "open sesame")
         page.get_by_role("button", name="Sign in").click()
         page.get_by_role("button", name="Sign out").click()
         expect(page.get_by_role("heading", level=1)).to_have_text("You have signed out")
         assert_no_violations(page)
-    finally:
         page.close()
-        live.stop()
-        dispose(app)

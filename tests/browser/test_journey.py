@@ -4,14 +4,12 @@ reply, the list at every width, local times, and what the pages say when Bria fa
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.conftest import TOKEN, dispose, make_app
-from tests.support.fake_api import FakeBriaServer, Scripted
-from tests.support.live_server import LiveServer
+from tests.browser.steps import create, unique
+from tests.support.fake_api import Scripted
 from webapp import shared_reads
 
 pytestmark = pytest.mark.browser
@@ -39,21 +37,6 @@ BROKEN_WORDS = """
   return broken;
 }
 """
-
-
-def unique(name: str) -> str:
-    return f"{name} {uuid.uuid4().hex[:6]}"
-
-
-def create(page: Page, base_url: str, name: str, ip_type: str = "defined_character") -> None:
-    page.goto(base_url + "/")
-    page.fill("#project_name", name)
-    page.locator("input[name=ip_medium][value=illustration]").check()
-    page.locator(f"input[name=ip_type][value={ip_type}]").check()
-    if ip_type == "defined_character":
-        page.fill("#ip_name", "Lora")
-        page.fill("#ip_description", "a woman with purple hair")
-    page.get_by_role("button", name="Create project").click()
 
 
 def project_page(page: Page, base_url: str, name: str) -> None:
@@ -209,25 +192,6 @@ def test_times_are_shown_in_the_persons_time_zone(browser: Browser, base_url: st
     expect(created).to_contain_text("GMT+9")
     assert "UTC" in (created.get_attribute("title") or "")
     context.close()
-
-
-@pytest.fixture(scope="module")
-def failing(tmp_path_factory) -> Iterator[tuple[LiveServer, FakeBriaServer]]:
-    """The app in live mode against a fake Bria that the tests make fail."""
-    folder = tmp_path_factory.mktemp("failing")
-    with FakeBriaServer(TOKEN, folder=folder) as api:
-        app = make_app(
-            folder / "instance",
-            BRIA_API_TOKEN=TOKEN,
-            BRIA_API_BASE_URL=api.base_url,
-            BRIA_API_TIMEOUT=1,
-            BRIA_REQUESTS_PER_MINUTE=10_000,
-            BRIA_LIST_MAX_AGE=0,
-        )
-        live = LiveServer(app)
-        yield live, api
-        live.stop()
-        dispose(app)
 
 
 def test_an_unknown_outcome_says_what_was_done_and_checks_again(page: Page, failing, monkeypatch):

@@ -157,6 +157,10 @@ class _Handler(BaseHTTPRequestHandler):
         if self.path == "/ready":  # for a benchmark waiting on the process to start
             self._send(200, b"ok", {"Content-Type": "text/plain"})
             return
+        if self.path == "/stats":  # for a benchmark in another process: what was received
+            counts = {"connections": fake.connections, "requests": len(fake.received)}
+            self._send(200, json.dumps(counts).encode(), {"Content-Type": "application/json"})
+            return
         if scripted is not None and scripted.create and isinstance(body, dict):
             fake.api.handle("POST", PROJECTS_PATH, {"api_token": fake.token}, raw)
         delay = scripted.delay if scripted else fake.delay

@@ -139,3 +139,18 @@ def gunicorn_servers(
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+@contextmanager
+def make_serve(env: dict[str, str], log: Path, ready_path: str = "/healthz") -> Iterator[str]:
+    """The app as `make serve` runs it (`deploy/serve`: nginx in front of gunicorn), on a
+    free port; yields its URL. The database must be migrated first (`migrate`)."""
+    port = free_port()
+    settings = {
+        "BIND": f"127.0.0.1:{port}",
+        "PATH": os.environ.get("PATH", "") + ":/usr/sbin",
+        **env,
+    }
+    url = f"http://127.0.0.1:{port}"
+    with running(["deploy/serve"], settings, url + ready_path, log):
+        yield url

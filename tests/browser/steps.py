@@ -1,0 +1,29 @@
+"""What a person does in the browser, step by step, shared by the browser tests."""
+
+from __future__ import annotations
+
+import uuid
+
+from playwright.sync_api import Page
+
+
+def unique(name: str) -> str:
+    return f"{name} {uuid.uuid4().hex[:6]}"
+
+
+def create(
+    page: Page,
+    base_url: str,
+    name: str,
+    ip_type: str = "defined_character",
+    medium: str = "illustration",
+) -> None:
+    """Fill in the create form and send it (a character gets a name and a description)."""
+    page.goto(base_url + "/")
+    page.fill("#project_name", name)
+    page.locator(f"input[name=ip_medium][value={medium}]").check()
+    page.locator(f"input[name=ip_type][value={ip_type}]").check()
+    if ip_type == "defined_character":
+        page.fill("#ip_name", "Lora")
+        page.fill("#ip_description", "a woman with purple hair")
+    page.get_by_role("button", name="Create project").click()

@@ -1,0 +1,47 @@
+"""The app as `create_app` builds it, for tests: on a migrated database of its own."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from flask import Flask
+
+from tests.support.live_server import LiveServer
+from webapp import create_app, migrate
+from webapp.database import make_engine
+
+TOKEN = "test-token-5f1e0c9a7b3d"
+
+
+def prepare_database(url: str) -> None:
+    """The deploy step, `flask --app webapp db upgrade`, for a test's database."""
+    engine = make_engine(url)
+    try:
+        migrate.upgrade(engine)
+    finally:
+        engine.dispose()
+
+
+def make_app(instance: Path, **config: object) -> Flask:
+    settings = {"TESTING": True, "SECRET_KEY": "test-secret-0123456789", **config}
+    url = str(settings.get("DATABASE_URL") or f"sqlite:///{instance / 'webapp.sqlite3'}")
+    prepare_database(url)
+    return create_app(settings, instance_path=str(instance))
+
+
+def dispose(app: Flask) -> None:
+    app.extensions["webapp"].engine.dispose()
+
+
+@contextmanager
+def live(instance: Path, **config: object) -> Iterator[LiveServer]:
+    """The app on a real threaded HTTP server, for as long as the block runs."""
+    app = make_app(instance, **config)
+    server = LiveServer(app)
+    try:
+        yield server
+    finally:
+        server.stop()
+        dispose(app)
