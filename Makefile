@@ -6,7 +6,7 @@ CHROMIUM ?= /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_INSTALL := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends
 
-.PHONY: run test serve migrate bench wrk nginx lint install install-test chromium postgresql clean screenshots
+.PHONY: run test serve migrate bench nginx lint install install-test chromium postgresql clean screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -61,11 +61,8 @@ screenshots: install-test chromium
 	$(BIN)/python -m tests.browser.screenshots
 
 ## The benchmark (see README, Performance): prints the table; `make bench ARGS=--readme` records it.
-bench: install-test wrk nginx
+bench: install-test nginx
 	$(BIN)/python -m bench $(ARGS)
-
-wrk:
-	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && $(APT_INSTALL) wrk; }
 
 clean:
 	rm -rf $(VENV) test-results .pytest_cache build dist

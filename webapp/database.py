@@ -81,6 +81,9 @@ def make_engine(url: str, settings: DatabaseSettings | None = None) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
             cursor.execute("PRAGMA synchronous=NORMAL")
+            # Each pooled connection keeps its own page cache, filling as the ledger grows:
+            # 1 MB each bounds a worker's share (the operating system caches the file too).
+            cursor.execute("PRAGMA cache_size=-1024")
             cursor.close()
 
         return engine

@@ -17,7 +17,6 @@ from webapp.ledger import (
     CREATE,
     DELETE,
     DONE,
-    DRAFTS,
     DUPLICATES,
     EDIT,
     OPEN,
@@ -108,7 +107,7 @@ def _current_project(submission: Submission) -> dict | None:
 def _reply_context(submission: Submission) -> dict:
     """What the form page says above the answers, from the submission's state."""
     message = submission.message or {}
-    context: dict = {"submission": submission, "reached_bria": submission.state not in DRAFTS}
+    context: dict = {"submission": submission}
     if message.get("kind") == "already_sent":
         context["already_sent"] = services().ledger.get(message.get("previous", ""))
     elif message.get("kind") in NOTICES:
