@@ -282,4 +282,3 @@ class ProjectSnapshot:
         with self.engine.connect() as db:
             row = db.execute(query).first()
         return (json.loads(row[0]), row[1]) if row else None
-
