@@ -27,6 +27,7 @@ from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 from urllib3.util.retry import Retry
 
 from webapp.deadline import DeadlineAdapter, deadline
+from webapp.rules import REQUEST_FIELDS
 
 log = logging.getLogger("webapp.bria")
 
@@ -39,18 +40,7 @@ LARGEST_PROJECT_ID = 2**31 - 1
 #: A whole answer (connect, send, every byte of the body) may take the timeout and this.
 DEADLINE_MARGIN = 1.0
 #: Text fields of a project the app shows or compares; each must be text or absent.
-PROJECT_TEXT_FIELDS = (
-    "project_name",
-    "project_description",
-    "ip_name",
-    "ip_description",
-    "ip_medium",
-    "ip_type",
-    "training_version",
-    "status",
-    "created_at",
-    "updated_at",
-)
+PROJECT_TEXT_FIELDS = (*REQUEST_FIELDS, "status", "created_at", "updated_at")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 
 

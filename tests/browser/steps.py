@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import uuid
 
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page
+
+AXE = Axe()
+
+
+def assert_no_violations(page: Page) -> None:
+    """axe-core finds nothing wrong on the page as it is now."""
+    results = AXE.run(page)
+    assert results.violations_count == 0, results.generate_report()
 
 
 def unique(name: str) -> str:

@@ -3,20 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
-from tests.browser.steps import create
+from tests.browser.steps import assert_no_violations, create
 from tests.support.apps import live
 
 pytestmark = pytest.mark.browser
-
-AXE = Axe()
-
-
-def assert_no_violations(page: Page) -> None:
-    results = AXE.run(page)
-    assert results.violations_count == 0, results.generate_report()
 
 
 def test_the_empty_form(page: Page, base_url: str):

@@ -6,24 +6,16 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 from werkzeug.security import generate_password_hash
 
-from tests.browser.steps import create, unique
+from tests.browser.steps import assert_no_violations, create, unique
 from tests.support.apps import live
 from tests.support.fake_api import Scripted
 from webapp import shared_reads
 from webapp.ledger import CREATE
 
 pytestmark = pytest.mark.browser
-
-AXE = Axe()
-
-
-def assert_no_violations(page: Page) -> None:
-    results = AXE.run(page)
-    assert results.violations_count == 0, results.generate_report()
 
 
 def test_changing_a_project_every_state(page: Page, base_url: str):
