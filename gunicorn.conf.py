@@ -35,3 +35,12 @@ loglevel = os.environ.get("LOG_LEVEL", "info")
 logger_class = "webapp.access_log.AccessLogger"
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 control_socket_disable = True  # no gunicornc here; two servers would clash on its socket
+
+
+def on_starting(server: object) -> None:
+    """Build the app once in the master before any worker starts: a setting or a
+    database that cannot be used stops gunicorn with the app's own one line (and
+    status 3), instead of every worker failing in turn."""
+    from webapp import create_app
+
+    create_app().extensions["webapp"].engine.dispose()  # workers open their own
