@@ -246,10 +246,13 @@ class ProjectSnapshot:
         has never seen the project."""
         key = f"project:{int(project_id)}"
         now = self.now()
+        # The list's time first: a list read writes its rows, then its time, so rows are
+        # there for any time seen here (read in the other order, a read finishing in
+        # between would look fresh with its rows missing).
+        listed_at = self.reads.last_success(LIST_KEY)
         kept = self._kept(project_id)
         if kept is not None and kept[1] >= now - self.project_ttl:
             return kept[0], Freshness(kept[1], now)
-        listed_at = self.reads.last_success(LIST_KEY)
         if kept is None and listed_at is not None and listed_at >= now - self.ttl:
             # Not in a list read a moment ago: no request of the budget is spent on an
             # address someone typed (or a script tries one id after another).
