@@ -105,25 +105,10 @@ def create_project(
     allow_duplicate: bool = False,
 ) -> Outcome:
     """Create a project once, whatever arrives twice; see the module's docstring."""
-    try:
-        previous = svc.ledger.get(submission_id)
-        if previous is not None and previous.reached_bria:
-            return _replay(svc, previous, payload)
-        key = name_key(payload["project_name"])
-        if not allow_duplicate and find_duplicates(svc, key, submission_id=submission_id):
-            return Outcome(Result.DUPLICATES, submission_id)
-        claim = svc.ledger.claim(
-            submission_id, CREATE, payload, answers, name_key=None if allow_duplicate else key
-        )
-    except NamesUnchecked as unchecked:
-        return Outcome(unchecked.result, submission_id, failure=unchecked.failure)
-    except UNAVAILABLE as error:
-        raise DatabaseUnavailable() from error
-    if claim.name_held_by is not None:
-        return Outcome(Result.DUPLICATES, submission_id)
-    if not claim.won:
-        return _replay(svc, svc.ledger.get(submission_id), payload)
-
+    hold = None if allow_duplicate else name_key(payload["project_name"])
+    stop = _claim(svc, submission_id, CREATE, payload, answers, hold=hold)
+    if stop is not None:
+        return stop
     try:
         project = svc.client.create_project(payload)
     except BriaCreatedUnreadable as error:
@@ -171,30 +156,12 @@ def edit_project(
 ) -> Outcome:
     """Change a project's name, description or IP fields once (`PUT`)."""
     project_id = int(project["id"])
-    try:
-        previous = svc.ledger.get(submission_id)
-        if previous is not None and previous.reached_bria:
-            return _replay(svc, previous, changes)
-        key = name_key(changes["project_name"])
-        renaming = key != name_key(project.get("project_name"))
-        if (
-            renaming
-            and not allow_duplicate
-            and find_duplicates(svc, key, project_id, submission_id)
-        ):
-            return Outcome(Result.DUPLICATES, submission_id)
-        held = key if renaming and not allow_duplicate else None
-        claim = svc.ledger.claim(
-            submission_id, EDIT, changes, answers, name_key=held, project_id=project_id
-        )
-    except NamesUnchecked as unchecked:
-        return Outcome(unchecked.result, submission_id, failure=unchecked.failure)
-    except UNAVAILABLE as error:
-        raise DatabaseUnavailable() from error
-    if claim.name_held_by is not None:
-        return Outcome(Result.DUPLICATES, submission_id)
-    if not claim.won:
-        return _replay(svc, svc.ledger.get(submission_id), changes)
+    key = name_key(changes["project_name"])
+    renaming = key != name_key(project.get("project_name"))
+    hold = key if renaming and not allow_duplicate else None
+    stop = _claim(svc, submission_id, EDIT, changes, answers, hold=hold, project_id=project_id)
+    if stop is not None:
+        return stop
     try:
         changed = svc.client.update_project(project_id, changes)
     except BriaError as error:
@@ -205,16 +172,10 @@ def edit_project(
 def delete_project(svc: Services, submission_id: str, project: dict[str, Any]) -> Outcome:
     """Delete a project once (`DELETE`); a project already gone counts as deleted."""
     project_id = int(project["id"])
-    try:
-        previous = svc.ledger.get(submission_id)
-        if previous is not None and previous.reached_bria:
-            return _replay(svc, previous, {})
-        answers = {"project_name": str(project.get("project_name") or "")}
-        claim = svc.ledger.claim(submission_id, DELETE, {}, answers, project_id=project_id)
-    except UNAVAILABLE as error:
-        raise DatabaseUnavailable() from error
-    if not claim.won:
-        return _replay(svc, svc.ledger.get(submission_id), {})
+    answers = {"project_name": str(project.get("project_name") or "")}
+    stop = _claim(svc, submission_id, DELETE, {}, answers, hold=None, project_id=project_id)
+    if stop is not None:
+        return stop
     try:
         svc.client.delete_project(project_id)
     except BriaNotFound:
@@ -222,6 +183,41 @@ def delete_project(svc: Services, submission_id: str, project: dict[str, Any]) -
     except BriaError as error:
         return _after_failure(svc, submission_id, DELETE, error)
     return _record(svc, submission_id, DELETE, Result.DONE, project=project)
+
+
+def _claim(
+    svc: Services,
+    submission_id: str,
+    kind: str,
+    payload: dict[str, str],
+    answers: dict[str, str],
+    *,
+    hold: str | None,
+    project_id: int | None = None,
+) -> Outcome | None:
+    """Claim the right to send this submission to Bria, or say what to show instead.
+
+    Returns None when this request won the claim and must call Bria. Otherwise the
+    outcome to show: a replay of an id that reached Bria already, or duplicates
+    (`hold` is the name key to check and hold while sending; None sends as is)."""
+    try:
+        previous = svc.ledger.get(submission_id)
+        if previous is not None and previous.reached_bria:
+            return _replay(svc, previous, payload)
+        if hold is not None and find_duplicates(svc, hold, project_id, submission_id):
+            return Outcome(Result.DUPLICATES, submission_id)
+        claim = svc.ledger.claim(
+            submission_id, kind, payload, answers, name_key=hold, project_id=project_id
+        )
+    except NamesUnchecked as unchecked:
+        return Outcome(unchecked.result, submission_id, failure=unchecked.failure)
+    except UNAVAILABLE as error:
+        raise DatabaseUnavailable() from error
+    if claim.name_held_by is not None:
+        return Outcome(Result.DUPLICATES, submission_id)
+    if not claim.won:
+        return _replay(svc, svc.ledger.get(submission_id), payload)
+    return None
 
 
 # -- after Bria answered -----------------------------------------------------
