@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.support.processes import ROOT, free_port, migrate, running
+from tests.support.processes import ROOT, free_port, gunicorn_command, migrate, running
 
 TOKEN = "bench-token-0c1d2e3f"
 #: Each process's output, for looking into a failed run (ignored by git).
@@ -87,7 +87,7 @@ def _serve(
         command = ["deploy/serve", app]
         settings |= {"BIND": f"127.0.0.1:{port}", "PATH": os.environ["PATH"] + ":/usr/sbin"}
     else:
-        command = [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", app]
+        command = gunicorn_command(app)
         settings["BIND"] = f"127.0.0.1:{port}"
     url = f"http://127.0.0.1:{port}"
     with running(command, settings, url + ready_path, log):

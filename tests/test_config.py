@@ -9,7 +9,7 @@ import threading
 import pytest
 
 from tests.conftest import prepare_database
-from tests.support.processes import ROOT, environment
+from tests.support.processes import environment, gunicorn_command
 from webapp.config import (
     DEFAULT_BASE_URL,
     ConfigError,
@@ -146,14 +146,7 @@ def test_debug_mode_under_gunicorn_is_refused(tmp_path):
     started = start(
         tmp_path,
         {"FLASK_DEBUG": "1", "BIND": "127.0.0.1:0"},
-        command=[
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--config",
-            str(ROOT / "gunicorn.conf.py"),
-            "webapp:create_app()",
-        ],
+        command=gunicorn_command(),
     )
     assert started.returncode != 0
     assert "webapp cannot start: FLASK_DEBUG is on under gunicorn" in started.stderr

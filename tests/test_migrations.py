@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import inspect
 
-from tests.support.processes import ROOT, environment
+from tests.support.processes import environment, gunicorn_command
 from webapp import migrate
 from webapp.database import make_engine
 from webapp.schema import metadata
@@ -81,14 +81,7 @@ def test_under_gunicorn_a_database_that_is_behind_stops_the_server(tmp_path):
         "BIND": "127.0.0.1:0",
     }
     served = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--config",
-            str(ROOT / "gunicorn.conf.py"),
-            "webapp:create_app()",
-        ],
+        gunicorn_command(),
         cwd=tmp_path,
         env=environment(env),
         capture_output=True,

@@ -26,6 +26,18 @@ def lists(fake) -> int:
     return len([call for call in fake.sent if call[:2] == ("GET", "/v1/tailored-gen/projects")])
 
 
+def refresh_at_once(svc, threads: int) -> list:
+    """`threads` threads that all find the list old at the same moment."""
+    start = threading.Barrier(threads)
+
+    def look(_: int):
+        start.wait()
+        return svc.snapshot.refresh()
+
+    with ThreadPoolExecutor(threads) as pool:
+        return list(pool.map(look, range(threads)))
+
+
 def test_names_are_compared_as_a_person_reads_them():
     assert name_key("  Lora\u00a0 SUMMER\tCampaign ") == "lora summer campaign"
     assert name_key("ｌｏｒａ") == "lora"  # full-width letters
@@ -39,14 +51,7 @@ def test_names_are_compared_as_a_person_reads_them():
 def test_threads_that_find_the_list_old_share_one_read(setup):
     svc, fake = setup
     fake.delay = 0.3
-    start = threading.Barrier(16)
-
-    def look(_: int):
-        start.wait()
-        return svc.snapshot.refresh()
-
-    with ThreadPoolExecutor(16) as pool:
-        answers = list(pool.map(look, range(16)))
+    answers = refresh_at_once(svc, 16)
     assert lists(fake) == 1
     assert all(a.problem is None and a.as_of is not None for a in answers)
     svc.snapshot.refresh()
@@ -57,14 +62,7 @@ def test_a_failure_reaches_everyone_who_waited_for_it(setup):
     svc, fake = setup
     fake.delay = 0.3
     fake.then(Answer(500, {"error": {"message": "down"}}))
-    start = threading.Barrier(12)
-
-    def look(_: int):
-        start.wait()
-        return svc.snapshot.refresh()
-
-    with ThreadPoolExecutor(12) as pool:
-        answers = list(pool.map(look, range(12)))
+    answers = refresh_at_once(svc, 12)
     assert lists(fake) == 1
     assert all(isinstance(a.problem, bria.BriaServerError) for a in answers)
     assert {a.problem.message for a in answers} == {"down"}

@@ -83,6 +83,11 @@ def migrate(env: dict[str, str], cwd: Path = ROOT) -> None:
     )
 
 
+def gunicorn_command(app: str = "webapp:create_app()") -> list[str]:
+    """How the repository's gunicorn settings serve `app`, from any working folder."""
+    return [sys.executable, "-m", "gunicorn", "--config", str(ROOT / "gunicorn.conf.py"), app]
+
+
 @contextmanager
 def gunicorn(
     app: str,
@@ -96,7 +101,7 @@ def gunicorn(
     No access log unless `env` asks for one: a benchmark measures the app, not the log.
     """
     port = port or free_port()
-    command = [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", app]
+    command = gunicorn_command(app)
     settings = {"BIND": f"127.0.0.1:{port}", "ACCESS_LOG": "", "LOG_LEVEL": "warning"}
     url = f"http://127.0.0.1:{port}"
     log = log or ROOT / "bench" / "results" / f"{app.split(':')[0]}.log"
@@ -119,7 +124,7 @@ def gunicorn_servers(
             with log.open("wb") as output:
                 processes.append(
                     subprocess.Popen(
-                        [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", app],
+                        gunicorn_command(app),
                         cwd=ROOT,
                         env=environment({**settings, **env}),
                         stdout=output,
