@@ -40,7 +40,8 @@ control_socket_disable = True  # no gunicornc here; two servers would clash on i
 def on_starting(server: object) -> None:
     """Build the app once in the master before any worker starts: a setting or a
     database that cannot be used stops gunicorn with the app's own one line (and
-    status 3), instead of every worker failing in turn."""
+    status 3), instead of every worker failing in turn. Workers forked from it know the
+    database was usable, so one started later during an outage does not stop the server."""
     from webapp import create_app
 
     create_app().extensions["webapp"].engine.dispose()  # workers open their own

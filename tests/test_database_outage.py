@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 import requests
@@ -16,17 +19,22 @@ from tests.conftest import TOKEN, prepare_database
 from tests.support.fake_api import FakeBriaServer
 from tests.support.pages import VALID, hidden_inputs, input_value, main_text
 from tests.support.postgres import PostgresCluster
-from tests.support.processes import gunicorn_servers
+from tests.support.processes import GunicornServer, gunicorn_servers
 from webapp.database import make_engine
 from webapp.schema import submissions
 
 
 @dataclass
 class Served:
-    url: str
+    server: GunicornServer
+    log: Path
     api: FakeBriaServer
     cluster: PostgresCluster
     database_url: str
+
+    @property
+    def url(self) -> str:
+        return self.server.url
 
     def state_of(self, submission_id: str) -> str | None:
         engine = make_engine(self.database_url)
@@ -58,8 +66,9 @@ def served(tmp_path) -> Iterator[Served]:
                 "WEB_CONCURRENCY": "2",
                 "WEBAPP_INSTANCE_PATH": str(tmp_path / "instance"),
             }
-            with gunicorn_servers([env], [tmp_path / "server.log"]) as [server]:
-                yield Served(server, api, cluster, url)
+            log = tmp_path / "server.log"
+            with gunicorn_servers([env], [log]) as [server]:
+                yield Served(server, log, api, cluster, url)
     finally:
         cluster.stop()
 
@@ -180,3 +189,27 @@ def test_a_frozen_database_holds_no_request_for_long(served):
     assert {status for status, _ in answers} == {503}
     assert max(took for _, took in answers) < 15
     assert served.api.fake.posts() == []
+
+
+def test_a_worker_started_while_the_database_is_down_keeps_the_server_up(served):
+    """gunicorn halts the whole server when a worker exits while booting. A worker that
+    replaces a crashed one during an outage must start anyway and answer 503 meanwhile."""
+    served.cluster.pause()
+    try:
+        crashed = served.server.workers()[0]
+        os.kill(crashed, signal.SIGKILL)
+        deadline = time.monotonic() + 20
+        while "starting while the database is out of reach" not in served.log.read_text():
+            assert served.server.master.poll() is None, served.log.read_text()
+            assert time.monotonic() < deadline, "no worker was started in the crashed one's place"
+            time.sleep(0.1)
+        time.sleep(1)  # what gunicorn takes to notice a worker that exits while booting
+        assert served.server.master.poll() is None, served.log.read_text()
+        assert crashed not in served.server.workers()
+        answers = {requests.get(served.url + "/healthz", timeout=10).status_code for _ in range(6)}
+        assert answers == {503}
+    finally:
+        served.cluster.resume()
+    browser, tokens = open_form(served.url)
+    created = browser.post(served.url + "/", data={**tokens, **VALID}, timeout=30)
+    assert "Project created" in main_text(created.text)

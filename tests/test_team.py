@@ -77,8 +77,8 @@ def deployed(kind: str, folder: Path, postgres: PostgresCluster | None, **settin
             for number in range(servers)
         ]
         logs = [folder / f"server-{number}.log" for number in range(servers)]
-        urls = stack.enter_context(gunicorn_servers(envs, logs))
-        yield Deployment(urls, api, url)
+        started = stack.enter_context(gunicorn_servers(envs, logs))
+        yield Deployment([server.url for server in started], api, url)
 
 
 @pytest.fixture(scope="module", params=["postgresql", "sqlite"])

@@ -32,6 +32,14 @@ PACKAGE = Path(__file__).resolve().parent
 #: with this status while booting; `flask` simply exits with it.
 EXIT_CANNOT_START = 3
 csrf = CSRFProtect()
+log = logging.getLogger("webapp")
+
+#: Whether this process, or the gunicorn master it was forked from, has found the
+#: database usable. Until then a database out of reach is a setting to fix and stops
+#: the start; after, it is an outage: a worker that gunicorn starts in its place (after
+#: a crash) must serve 503s until the database is back, since a worker that exits while
+#: booting makes gunicorn halt the whole server.
+_database_seen_usable = False
 
 
 class StartupError(Exception):
@@ -126,16 +134,25 @@ def _serving() -> bool:
 def _check_database(engine: Any, url: str) -> None:
     """Refuse to start on a database that cannot be read, is at another schema, or is
     read-only: each would otherwise be found by the first person to create a project."""
+    global _database_seen_usable
     try:
         problem = migrate.schema_problem(engine)
         if problem is None:
             write_heartbeat(engine)
     except UNAVAILABLE as error:
+        if _database_seen_usable:
+            log.warning(
+                "starting while the database is out of reach (%s): pages that need it "
+                "answer 503 until it is back",
+                _first_line(error),
+            )
+            return
         raise StartupError(f"the database cannot be used: {_first_line(error)}") from None
     except SQLAlchemyError as error:  # a corrupted file, a role without rights
         raise StartupError(f"the database cannot be read: {_first_line(error)}") from None
     if problem:
         raise StartupError(problem)
+    _database_seen_usable = True
 
 
 def _first_line(error: Exception) -> str:

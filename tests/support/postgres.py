@@ -19,7 +19,7 @@ from pathlib import Path
 
 import psycopg
 
-from tests.support.processes import free_port
+from tests.support.processes import children_of, free_port
 
 SUPERUSER = "postgres"
 
@@ -93,15 +93,7 @@ class PostgresCluster:
     def processes(self) -> list[int]:
         """The server's process and its children (backends, writers)."""
         postmaster = int((self.data / "postmaster.pid").read_text().split()[0])
-        children = []
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                fields = stat.read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == postmaster:
-                children.append(int(stat.parent.name))
-        return [postmaster, *children]
+        return [postmaster, *children_of(postmaster)]
 
     def freeze(self) -> None:
         """Stop every process of the server in its tracks: connections stay open, the

@@ -14,6 +14,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,6 +24,19 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def children_of(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (a server's workers or backends)."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # ended while we looked
+            continue
+        if int(fields[1]) == pid:
+            children.append(int(stat.parent.name))
+    return children
 
 
 def wait_until_up(
@@ -109,12 +123,21 @@ def gunicorn(
         yield url
 
 
+@dataclass
+class GunicornServer:
+    url: str
+    master: subprocess.Popen[bytes]
+
+    def workers(self) -> list[int]:
+        return children_of(self.master.pid)
+
+
 @contextmanager
 def gunicorn_servers(
     envs: list[dict[str, str]], logs: list[Path], app: str = "webapp:create_app()"
-) -> Iterator[list[str]]:
+) -> Iterator[list[GunicornServer]]:
     """Several servers started at the same moment (as a deploy starts them), each with the
-    repository's gunicorn settings and its own environment; yields their URLs."""
+    repository's gunicorn settings and its own environment."""
     ports = [free_port() for _ in envs]
     processes = []
     try:
@@ -134,7 +157,7 @@ def gunicorn_servers(
         urls = [f"http://127.0.0.1:{port}" for port in ports]
         for url, process, log in zip(urls, processes, logs, strict=True):
             wait_until_up(url + "/healthz", process, log)
-        yield urls
+        yield [GunicornServer(url, process) for url, process in zip(urls, processes, strict=True)]
     finally:
         for process in processes:
             process.terminate()
