@@ -27,7 +27,9 @@ def create(
     ip_type: str = "defined_character",
     medium: str = "illustration",
 ) -> None:
-    """Fill in the create form and send it (a character gets a name and a description)."""
+    """Fill in the create form, send it, and wait for the reply's page (every reply to a
+    form is a page of its own under /submissions/): a step taken while the browser is still
+    on its way there, such as Back, would act on a page that is being replaced."""
     page.goto(base_url + "/")
     page.fill("#project_name", name)
     page.locator(f"input[name=ip_medium][value={medium}]").check()
@@ -36,3 +38,4 @@ def create(
         page.fill("#ip_name", "Lora")
         page.fill("#ip_description", "a woman with purple hair")
     page.get_by_role("button", name="Create project").click()
+    page.wait_for_url("**/submissions/*")
