@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.apps import CHARACTER
 from tests.support.fake_api import Scripted
 from tests.support.pages import (
     field_errors,
@@ -16,15 +17,6 @@ from tests.support.pages import (
     submit,
     title,
 )
-
-CHARACTER = {
-    "project_name": "Lora adventures",
-    "project_description": "Spring",
-    "ip_name": "Lora",
-    "ip_description": "purple hair",
-    "ip_medium": "illustration",
-    "ip_type": "defined_character",
-}
 
 
 @pytest.fixture

@@ -13,20 +13,12 @@ import pytest
 import requests
 from sqlalchemy.exc import OperationalError
 
+from tests.support.apps import CHARACTER
 from tests.support.scripted import scripted_services
 from webapp import submissions
 from webapp.ledger import CREATE, DONE, NOT_DONE, REFUSED, UNKNOWN, new_submission_id
 from webapp.sandbox import Answer
 from webapp.submissions import Result, create_project, delete_project, edit_project
-
-PAYLOAD = {
-    "project_name": "Lora adventures",
-    "project_description": "Spring",
-    "ip_name": "Lora",
-    "ip_description": "purple hair",
-    "ip_medium": "illustration",
-    "ip_type": "defined_character",
-}
 
 
 @pytest.fixture
@@ -36,7 +28,7 @@ def setup(database_url, tmp_path):
     svc.engine.dispose()
 
 
-def create(svc, payload=PAYLOAD, submission_id=None, allow_duplicate=False):
+def create(svc, payload=CHARACTER, submission_id=None, allow_duplicate=False):
     submission_id = submission_id or new_submission_id()
     return create_project(svc, submission_id, dict(payload), dict(payload), allow_duplicate)
 
@@ -48,7 +40,7 @@ def test_a_create_goes_in_a_straight_line_and_costs_one_post(setup):
     assert outcome.project["project_name"] == "Lora adventures"
     assert [m for m, _, _ in bria.sent] == ["GET", "POST"]  # the name check's list, the create
     kept = svc.ledger.get(outcome.submission_id)
-    assert (kept.state, kept.project_id, kept.payload) == (DONE, outcome.project["id"], PAYLOAD)
+    assert (kept.state, kept.project_id, kept.payload) == (DONE, outcome.project["id"], CHARACTER)
     # The shared list knows it at once: the next name check needs no call.
     assert [p["id"] for p in svc.snapshot.named("lora adventures")] == [outcome.project["id"]]
 
@@ -58,7 +50,7 @@ def test_the_same_id_sent_again_is_a_replay_not_a_second_project(setup):
     first = create(svc)
     again = create(svc, submission_id=first.submission_id)
     assert again.result is Result.DONE and again.project == first.project
-    changed = create(svc, {**PAYLOAD, "project_name": "Other"}, first.submission_id)
+    changed = create(svc, {**CHARACTER, "project_name": "Other"}, first.submission_id)
     assert changed.result is Result.ALREADY_SENT and changed.previous.id == first.submission_id
     assert len(bria.calls("POST")) == 1
 
@@ -66,7 +58,7 @@ def test_the_same_id_sent_again_is_a_replay_not_a_second_project(setup):
 def test_a_name_in_the_list_is_a_duplicate_unless_the_person_chooses_it(setup):
     svc, bria = setup
     bria.fake.store.add(project_name="LORA   Adventures", ip_type="icons")
-    warned = create(svc, {**PAYLOAD, "project_name": "ｌｏｒａ\u200b adventures"})
+    warned = create(svc, {**CHARACTER, "project_name": "ｌｏｒａ\u200b adventures"})
     assert warned.result is Result.DUPLICATES and bria.calls("POST") == []
     assert svc.ledger.get(warned.submission_id) is None  # nothing claimed: it may still be sent
     chosen = create(svc, submission_id=warned.submission_id, allow_duplicate=True)
@@ -152,7 +144,7 @@ def test_an_unconfirmed_create_not_in_the_list_is_unknown_and_never_resent(setup
     assert create(svc, submission_id=outcome.submission_id).result is Result.UNKNOWN
     assert len(bria.calls("POST")) == 1
     # The name stays held: nobody else creates it while its outcome is unknown.
-    assert create(svc, {**PAYLOAD}).result is Result.DUPLICATES
+    assert create(svc, {**CHARACTER}).result is Result.DUPLICATES
 
 
 def test_reconciling_claims_only_a_project_that_is_ours(setup):
@@ -163,18 +155,18 @@ def test_reconciling_claims_only_a_project_that_is_ours(setup):
     outcome = create(svc, allow_duplicate=True)
     submission = svc.ledger.get(outcome.submission_id)
     # Someone else's projects of that name: an older one, and one that differs in a field.
-    store.add(**PAYLOAD, created_at="2020-01-01T00:00:00Z")
-    store.add(**{**PAYLOAD, "project_description": "Autumn"})
+    store.add(**CHARACTER, created_at="2020-01-01T00:00:00Z")
+    store.add(**{**CHARACTER, "project_description": "Autumn"})
     # Another unknown submission with the same answers already accounts for this one.
-    theirs = store.add(**PAYLOAD)
+    theirs = store.add(**CHARACTER)
     other = new_submission_id()
-    svc.ledger.claim(other, CREATE, PAYLOAD, PAYLOAD)
+    svc.ledger.claim(other, CREATE, CHARACTER, CHARACTER)
     svc.ledger.record_unknown(other, {"kind": "timeout"})
     svc.ledger.record_done(other, theirs)
 
     assert submissions.settle(svc, submission, must_read=True) is None
     assert svc.ledger.get(outcome.submission_id).state == UNKNOWN
-    ours = store.add(**PAYLOAD)
+    ours = store.add(**CHARACTER)
     settled = submissions.settle(svc, submission, must_read=True)
     assert settled is not None and settled.project["id"] == ours["id"]
 
@@ -186,14 +178,14 @@ def test_a_create_still_pending_past_its_time_is_settled_from_the_list_not_waite
     try:
         submission_id = new_submission_id()
         # A worker claimed it, sent it, and died before writing what Bria answered.
-        assert svc.ledger.claim(submission_id, CREATE, PAYLOAD, PAYLOAD, name_key="lora").won
-        bria.fake.store.create(PAYLOAD)
+        assert svc.ledger.claim(submission_id, CREATE, CHARACTER, CHARACTER, name_key="lora").won
+        bria.fake.store.create(CHARACTER)
         time.sleep(0.3)
         started = time.monotonic()
         replay = create(svc, submission_id=submission_id)
         assert (
             replay.result is Result.DONE
-            and replay.project["project_name"] == PAYLOAD["project_name"]
+            and replay.project["project_name"] == CHARACTER["project_name"]
         )
         assert time.monotonic() - started < submissions.PENDING_GRACE_SECONDS + 2
         assert bria.calls("POST") == []
@@ -226,9 +218,9 @@ def test_a_double_click_waits_for_the_first_and_shows_the_same_project(setup):
     bria.delay = 0.3
     submission_id = new_submission_id()
     with ThreadPoolExecutor(2) as pool:
-        first = pool.submit(create, svc, PAYLOAD, submission_id)
+        first = pool.submit(create, svc, CHARACTER, submission_id)
         time.sleep(0.1)
-        second = pool.submit(create, svc, PAYLOAD, submission_id)
+        second = pool.submit(create, svc, CHARACTER, submission_id)
         outcomes = [first.result(), second.result()]
     assert [o.result for o in outcomes] == [Result.DONE, Result.DONE]
     assert outcomes[0].project["id"] == outcomes[1].project["id"]
@@ -282,7 +274,7 @@ def test_a_201_that_cannot_be_read_is_settled_as_created(setup):
 
 def test_an_edit_sends_only_what_may_change_and_checks_a_new_name(setup):
     svc, bria = setup
-    mine = bria.fake.store.create(PAYLOAD)
+    mine = bria.fake.store.create(CHARACTER)
     bria.fake.store.add(project_name="Taken name", ip_type="icons")
     changes = {"project_name": "Taken name", "project_description": "", "ip_name": "Mira"}
 

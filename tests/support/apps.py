@@ -14,6 +14,16 @@ from webapp.database import make_engine
 
 TOKEN = "test-token-5f1e0c9a7b3d"
 
+#: A defined character, every field filled, as Bria receives it from a create.
+CHARACTER = {
+    "project_name": "Lora adventures",
+    "project_description": "Spring",
+    "ip_name": "Lora",
+    "ip_description": "purple hair",
+    "ip_medium": "illustration",
+    "ip_type": "defined_character",
+}
+
 
 def prepare_database(url: str) -> None:
     """The deploy step, `flask --app webapp db upgrade`, for a test's database."""
