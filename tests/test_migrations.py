@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import inspect
 
-from tests.support.processes import environment, gunicorn_command
+from tests.support.processes import environment, free_port, gunicorn_command
 from webapp import migrate
 from webapp.database import make_engine
 from webapp.schema import metadata
@@ -93,6 +93,28 @@ def test_under_gunicorn_a_database_that_is_behind_stops_the_server(tmp_path):
         "webapp cannot start: The database has no tables yet: "
         "run `flask --app webapp db upgrade` first." in served.stderr
     )
+    assert "Traceback" not in served.stderr
+
+
+def test_under_gunicorn_a_database_out_of_reach_at_the_first_start_stops_the_server(tmp_path):
+    """Nothing has ever found this database usable: a setting to fix, not an outage to ride
+    out (workers started later during an outage are tests/test_database_outage.py's)."""
+    env = {
+        "DATABASE_URL": f"postgresql://app@127.0.0.1:{free_port()}/webapp",
+        "WEBAPP_INSTANCE_PATH": str(tmp_path),
+        "BIND": "127.0.0.1:0",
+    }
+    served = subprocess.run(
+        gunicorn_command(),
+        cwd=tmp_path,
+        env=environment(env),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert served.returncode != 0
+    [line] = [line for line in served.stderr.splitlines() if "webapp" in line]
+    assert line.startswith("webapp cannot start: the database cannot be used: ")
     assert "Traceback" not in served.stderr
 
 
