@@ -7,11 +7,17 @@ written once behaves the same in both.
 
 from __future__ import annotations
 
+import json
+import sqlite3
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 
 import pytest
 
 from tests.conftest import TOKEN, make_app
+from tests.support.apps import CHARACTER
 from tests.support.fake_api import FakeBriaServer
 from tests.support.pages import VALID, follow, main_text, submit
 from webapp import bria
@@ -179,3 +185,39 @@ def test_a_fresh_app_creates_a_project_in_the_sandbox_and_says_so(client):
     assert "Project created" in main_text(page)
     assert "Nothing here is created at Bria" in page
     assert "nothing exists at Bria" in main_text(page)
+
+
+@pytest.mark.parametrize("made_before_delete", [False, True], ids=["new file", "older file"])
+def test_processes_opening_one_sandbox_at_once_all_open_it(tmp_path, made_before_delete):
+    """Workers and `flask` commands start together on one sandbox file (once, four
+    `flask db upgrade` at once lost one to "duplicate column name: training")."""
+    path = tmp_path / "sandbox.sqlite3"
+    if made_before_delete:
+        with sqlite3.connect(path) as old:
+            old.execute(
+                "CREATE TABLE projects (id INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL)"
+            )
+            old.execute("INSERT INTO projects (body) VALUES (?)", (json.dumps(CHARACTER),))
+    # Each process imports first, then waits for the signal: all open the file at once.
+    go = tmp_path / "go"
+    code = (
+        "import sys, time, pathlib, webapp.sandbox as s\n"
+        "while not pathlib.Path(sys.argv[2]).exists(): time.sleep(0.001)\n"
+        "s.ProjectStore(pathlib.Path(sys.argv[1]))"
+    )
+    starts = [
+        subprocess.Popen([sys.executable, "-c", code, str(path), str(go)], stderr=subprocess.PIPE)
+        for _ in range(8)
+    ]
+    time.sleep(1)  # every process imported and waiting (a slow one only narrows the race)
+    go.touch()
+    errors = [start.communicate(timeout=60)[1].decode() for start in starts]
+    assert [start.returncode for start in starts] == [0] * 8, errors
+    store = ProjectStore(path)
+    projects = store.all()
+    if made_before_delete:
+        [kept] = projects
+        store.set_training(kept["id"])
+        assert store.is_training(kept["id"])
+    else:
+        assert projects == []

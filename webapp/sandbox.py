@@ -66,15 +66,22 @@ class ProjectStore:
         self.path = path
         create_private_file(path)
         self._lock = threading.Lock()
-        with self._connect() as db:
+        db = self._connect()
+        try:
+            # Workers and `flask` commands start together on one file: one at a time here.
+            db.execute("BEGIN IMMEDIATE")
             db.execute(
                 "CREATE TABLE IF NOT EXISTS projects ("
                 " id INTEGER PRIMARY KEY AUTOINCREMENT,"
-                " body TEXT NOT NULL)"
+                " body TEXT NOT NULL,"
+                " training INTEGER NOT NULL DEFAULT 0)"
             )
             columns = {row[1] for row in db.execute("PRAGMA table_info(projects)")}
             if "training" not in columns:  # sandboxes made before delete existed
                 db.execute("ALTER TABLE projects ADD COLUMN training INTEGER NOT NULL DEFAULT 0")
+            db.commit()
+        finally:
+            db.close()
 
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=10)
