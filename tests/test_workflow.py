@@ -227,6 +227,24 @@ def test_a_double_click_waits_for_the_first_and_shows_the_same_project(setup):
     assert len(bria.calls("POST")) == 1
 
 
+def test_a_resend_that_finds_its_own_first_sending_done_is_a_replay(setup, monkeypatch):
+    """The resend looked its id up just before the first sending claimed it, then found the
+    project that sending made in the name check: it shows that project, not a warning."""
+    svc, bria = setup
+    first = create(svc)
+    real_get, looked = svc.ledger.get, []
+
+    def get(submission_id: str):
+        looked.append(submission_id)
+        # The resend's first look was taken before the first sending's claim.
+        return None if len(looked) == 1 else real_get(submission_id)
+
+    monkeypatch.setattr(svc.ledger, "get", get)
+    again = create(svc, submission_id=first.submission_id)
+    assert again.result is Result.DONE and again.project == first.project
+    assert len(bria.calls("POST")) == 1
+
+
 def test_when_the_database_fails_after_bria_created_it_nothing_is_lost(setup, monkeypatch):
     svc, bria = setup
     svc.snapshot.refresh(strict=True)

@@ -205,6 +205,10 @@ def _claim(
         if previous is not None and previous.reached_bria:
             return _replay(svc, previous, payload)
         if hold is not None and find_duplicates(svc, hold, project_id, submission_id):
+            # The same form, sent twice at once, may have made the very project found.
+            sent_meanwhile = svc.ledger.get(submission_id)
+            if sent_meanwhile is not None and sent_meanwhile.reached_bria:
+                return _replay(svc, sent_meanwhile, payload)
             return Outcome(Result.DUPLICATES, submission_id)
         claim = svc.ledger.claim(
             submission_id, kind, payload, answers, name_key=hold, project_id=project_id
