@@ -5,8 +5,10 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime
 
+import psycopg
 import pytest
 from sqlalchemy import inspect
 
@@ -175,6 +177,30 @@ def test_deploy_scripts_running_the_upgrade_at_once_on_postgresql_all_succeed(po
     engine = make_engine(url)
     assert migrate.schema_problem(engine) is None
     engine.dispose()
+    postgres.drop_database(name)
+
+
+def test_an_upgrade_waits_for_another_longer_than_the_apps_limits(postgres, tmp_path):
+    """The app's engine gives up on a statement or a lock after DATABASE_STATEMENT_TIMEOUT;
+    a migration waiting for another server's to finish must not."""
+    name = postgres.create_database()
+    env = {
+        "DATABASE_URL": postgres.url(name),
+        "DATABASE_STATEMENT_TIMEOUT": "1",
+        "WEBAPP_INSTANCE_PATH": str(tmp_path),
+    }
+    command = [sys.executable, "-m", "flask", "--app", "webapp", "db", "upgrade"]
+    with psycopg.connect(
+        host="127.0.0.1", port=postgres.port, user="postgres", dbname=name, autocommit=True
+    ) as other_migration:
+        other_migration.execute("SELECT pg_advisory_lock(%s)", (migrate.MIGRATION_LOCK_ID,))
+        deploy = subprocess.Popen(
+            command, cwd=tmp_path, env=environment(env), stdout=subprocess.PIPE, text=True
+        )
+        time.sleep(4)  # past the app's limits: 1 s, and the watchdog's 2 s more
+        assert deploy.poll() is None, "the upgrade gave up waiting"
+    assert deploy.communicate(timeout=60)[0] == "Database at revision 0002.\n"
+    assert deploy.returncode == 0
     postgres.drop_database(name)
 
 

@@ -8,6 +8,7 @@ create tables.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -18,7 +19,15 @@ from alembic.script import ScriptDirectory
 from flask import Flask, current_app
 from sqlalchemy.engine import Engine
 
+from webapp.database import make_engine
+
 UPGRADE_COMMAND = "flask --app webapp db upgrade"
+#: Any number of `db upgrade` commands may start at once (one per server in a
+#: deploy script): the first takes this PostgreSQL lock, the rest wait for it and
+#: then find nothing left to do.
+MIGRATION_LOCK_ID = 0x0B21A_1ED6E
+#: The longest a migration's statement (or its wait for another migration) may take.
+MIGRATION_TIME_LIMIT_SECONDS = 600.0
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
@@ -75,9 +84,20 @@ def db_group() -> None:
 @click.argument("revision", default="head")
 def upgrade_command(revision: str) -> None:
     """Bring the database to the schema this code needs (safe to run on every deploy)."""
-    engine = current_app.extensions["webapp.engine"]
-    upgrade(engine, revision)
-    click.echo(f"Database at revision {current_revision(engine)}.")
+    # Not the app's engine: its limits, seconds for a statement or a lock, suit a page,
+    # not a migration that waits for another server's to finish or rewrites a table.
+    settings = replace(
+        current_app.config["DATABASE"],
+        statement_timeout=MIGRATION_TIME_LIMIT_SECONDS,
+        pool_size=1,
+        max_overflow=0,
+    )
+    engine = make_engine(current_app.config["DATABASE_URL"], settings)
+    try:
+        upgrade(engine, revision)
+        click.echo(f"Database at revision {current_revision(engine)}.")
+    finally:
+        engine.dispose()
 
 
 @db_group.command("current")

@@ -6,12 +6,8 @@ from alembic import context
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
+from webapp.migrate import MIGRATION_LOCK_ID
 from webapp.schema import metadata
-
-#: Any number of `db upgrade` commands may start at once (one per server in a
-#: deploy script): the first takes this PostgreSQL lock, the rest wait for it and
-#: then find nothing left to do.
-MIGRATION_LOCK_ID = 0x0B21A_1ED6E
 
 
 def run(connection: Connection) -> None:
