@@ -215,7 +215,9 @@ def test_an_answer_trickled_a_byte_at_a_time_ends_within_the_timeout_and_a_secon
         else:
             api_client.list_projects()
     took = time.monotonic() - started
-    assert 1.0 <= took < 1.0 + bria.DEADLINE_MARGIN + 0.5
+    # Unbounded, the answer would take 10 s or more; the deadline ends it at 2 s, give or
+    # take a busy machine's scheduling.
+    assert 1.0 <= took < 1.0 + bria.DEADLINE_MARGIN + 1.5
     assert raised.value.outcome_unknown
     # The next call does not meet the connection that was cut.
     assert api_client.list_projects() == []

@@ -82,21 +82,16 @@ def test_the_database_stopped_while_bria_creates_loses_and_doubles_nothing(serve
     browser, tokens = open_form(served.url)
     browser.get(served.url + "/projects", timeout=10)  # the name check's list, read
     data = {**tokens, **VALID, "project_name": "Made during the outage"}
-    served.api.fake.delay = 2.0
-
-    with ThreadPoolExecutor(1) as pool:
+    with served.api.fake.hold_answers(), ThreadPoolExecutor(1) as pool:
         sending = pool.submit(browser.post, served.url + "/", data=data, timeout=60)
-        deadline = time.monotonic() + 10
-        while served.api.fake.in_flight == 0 and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert served.api.fake.in_flight == 1, "the create should be at Bria by now"
-        served.cluster.pause()
+        served.api.fake.wait_for_in_flight(1)
+        served.cluster.pause()  # while Bria creates the project
+        served.api.fake.gate.set()
         answer = sending.result()
 
     assert answer.status_code == 200
     assert "Project created" in main_text(answer.text)  # shown from Bria's own answer
     assert "Made during the outage" in main_text(answer.text)
-    served.api.fake.delay = 0
 
     served.cluster.resume()
     deadline = time.monotonic() + 20

@@ -7,7 +7,6 @@ double clicks and simultaneous people are simultaneous requests, not a loop of c
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
@@ -23,11 +22,18 @@ from tests.support.pages import VALID, hidden_inputs, main_text
 PEOPLE = 16
 
 
+#: Long enough that an answer held back while the others arrive is not a timeout.
+SETTINGS = {
+    "BRIA_API_TOKEN": TOKEN,
+    "BRIA_API_TIMEOUT": 10,
+    "BRIA_REQUESTS_PER_MINUTE": 10_000,
+}
+
+
 @pytest.fixture
-def server(live_app) -> Iterator[LiveServer]:
-    live = LiveServer(live_app)
-    yield live
-    live.stop()
+def server(tmp_path, fake_api) -> Iterator[LiveServer]:
+    with live(tmp_path / "instance", **SETTINGS, BRIA_API_BASE_URL=fake_api.base_url) as served:
+        yield served
 
 
 def open_form(server: LiveServer) -> tuple[requests.Session, dict[str, str]]:
@@ -106,50 +112,44 @@ def test_a_refused_submission_sent_again_is_not_sent_to_the_api_again(server, fa
 def test_sixteen_people_creating_at_once_are_at_the_api_at_the_same_time(server, fake_api):
     people = [open_form(server) for _ in range(PEOPLE)]
     people[0][0].get(server.url + "/projects", timeout=10)  # the duplicate check's list, cached
-    fake_api.fake.delay = 1.0  # longer than the ledger's writes for sixteen, on a busy machine
     fake_api.fake.peak_in_flight = 0
-    start = threading.Barrier(PEOPLE)
 
     def create(index: int) -> requests.Response:
         browser, tokens = people[index]
-        start.wait()
         return post(browser, server, {**tokens, **VALID, "project_name": f"Person {index}"})
 
-    with ThreadPoolExecutor(PEOPLE) as pool:
-        answers = list(pool.map(create, range(PEOPLE)))
+    with fake_api.fake.hold_answers(), ThreadPoolExecutor(PEOPLE) as pool:
+        sending = [pool.submit(create, index) for index in range(PEOPLE)]
+        # No lock is held while the API works: every create reaches it while none is answered.
+        fake_api.fake.wait_for_in_flight(PEOPLE)
+        fake_api.fake.gate.set()
+        answers = [sent.result() for sent in sending]
 
     assert [a.status_code for a in answers] == [303] * PEOPLE
     assert len({a.headers["Location"] for a in answers}) == PEOPLE
     assert len(fake_api.fake.posts()) == PEOPLE
-    # No lock is held while the API works: every create was waiting on it at once.
     assert fake_api.fake.peak_in_flight == PEOPLE
 
 
 def test_past_the_bound_on_waiting_for_bria_a_person_is_told_at_once(tmp_path, fake_api):
     """Two threads a process: one may wait on Bria, so the second person is told "busy"
     at once (answers kept) instead of the pages that need no Bria waiting too."""
-    settings = {
-        "BRIA_API_TOKEN": TOKEN,
-        "BRIA_API_BASE_URL": fake_api.base_url,
-        "BRIA_REQUESTS_PER_MINUTE": 10_000,
-        "WEB_THREADS": 2,
-    }
+    settings = {**SETTINGS, "BRIA_API_BASE_URL": fake_api.base_url, "WEB_THREADS": 2}
     with live(tmp_path / "instance", **settings) as server:
         people = [open_form(server) for _ in range(2)]
         people[0][0].get(server.url + "/projects", timeout=10)  # the name check's list, read
-        fake_api.fake.delay = 1.0
-        start = threading.Barrier(2)
 
         def create(index: int) -> str:
             browser, tokens = people[index]
-            start.wait()
-            if index:
-                time.sleep(0.3)  # the first is at Bria by now
             data = {**tokens, **VALID, "project_name": f"Bound {index}"}
             return main_text(browser.post(server.url + "/", data=data, timeout=10).text)
 
-        with ThreadPoolExecutor(2) as pool:
-            first, second = pool.map(create, range(2))
+        with fake_api.fake.hold_answers(), ThreadPoolExecutor(1) as pool:
+            sending = pool.submit(create, 0)
+            fake_api.fake.wait_for_in_flight(1)
+            second = create(1)  # while the first waits on Bria
+            fake_api.fake.gate.set()
+            first = sending.result()
     assert "Project created" in first
     assert "Bria is busy with other requests from your team, so nothing was created." in second
     assert "Your answers are kept below." in second

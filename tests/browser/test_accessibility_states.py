@@ -23,6 +23,7 @@ def test_changing_a_project_every_state(page: Page, base_url: str):
     create(page, base_url, name)
     page.get_by_role("link", name="See the project's page").click()
     page.get_by_role("link", name="Change the name or descriptions").click()
+    page.wait_for_url("**/edit")
     assert_no_violations(page)
     page.fill("#project_name", "")
     page.get_by_role("button", name="Save changes").click()
@@ -47,6 +48,7 @@ def test_deleting_a_project_every_state(page: Page, base_url: str, server):
     create(page, base_url, name)
     page.get_by_role("link", name="See the project's page").click()
     page.get_by_role("link", name="Delete this project").click()
+    expect(page.get_by_role("button", name="Delete the project")).to_be_visible()
     assert_no_violations(page)
     [project] = [p for p in server.projects() if p["project_name"] == name]
     store = server.app.extensions["webapp"].client._adapter.fake.store
@@ -120,9 +122,12 @@ def test_signing_in_and_out_every_state(browser, tmp_path):
         page.get_by_role("button", name="Sign in").click()
         expect(page.locator(".error-summary")).to_contain_text("Enter the access password")
         assert_no_violations(page)
-        for _ in range(5):
+        for left in range(4, 0, -1):
             page.fill("#password", "wrong")
             page.get_by_role("button", name="Sign in").click()
+            expect(page.locator("#password-hint")).to_contain_text(f"You have {left} attempt")
+        page.fill("#password", "wrong")
+        page.get_by_role("button", name="Sign in").click()
         expect(page.locator(".error-summary")).to_contain_text("Try again in 15 minutes")
         assert_no_violations(page)
         server.app.extensions["webapp"].access.forget("127.0.0.1")

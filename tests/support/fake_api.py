@@ -16,7 +16,8 @@ import tempfile
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -69,6 +70,10 @@ class FakeBriaState:
         #: Requests being answered right now, and the most there ever were at once.
         self.in_flight = 0
         self.peak_in_flight = 0
+        #: Open: answers go out. Closed (`hold_answers`): each waits until it opens again,
+        #: so a test can act while requests are surely at the API, whatever the machine's load.
+        self.gate = threading.Event()
+        self.gate.set()
         #: TCP connections accepted: a client that reuses connections opens few.
         self.connections = 0
 
@@ -90,6 +95,22 @@ class FakeBriaState:
 
     def add_project(self, **fields: Any) -> dict[str, Any]:
         return self.store.add(**fields)
+
+    @contextmanager
+    def hold_answers(self) -> Iterator[None]:
+        """Keep every answer back until the block ends (at most a minute)."""
+        self.gate.clear()
+        try:
+            yield
+        finally:
+            self.gate.set()
+
+    def wait_for_in_flight(self, count: int, seconds: float = 20) -> None:
+        """Until `count` requests are being answered at once (or fail after `seconds`)."""
+        deadline = time.monotonic() + seconds
+        while self.in_flight < count:
+            assert time.monotonic() < deadline, f"{self.in_flight} of {count} reached the API"
+            time.sleep(0.01)
 
     def answer_next(self, *answers: Scripted) -> None:
         with self.lock:
@@ -166,6 +187,7 @@ class _Handler(BaseHTTPRequestHandler):
         delay = scripted.delay if scripted else fake.delay
         if delay:
             time.sleep(delay)
+        fake.gate.wait(timeout=60)
         if scripted is not None and scripted.drop:
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)

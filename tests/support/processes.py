@@ -39,6 +39,17 @@ def children_of(pid: int) -> list[int]:
     return children
 
 
+def logged_lines(log: Path, needle: str, at_least: int = 1, seconds: float = 10) -> list[str]:
+    """The lines of `log` that hold `needle`, once there are `at_least` of them: a server
+    writes its log line after the answer, so a client may read the log first."""
+    deadline = time.monotonic() + seconds
+    while True:
+        lines = [line for line in log.read_text().splitlines() if needle in line]
+        if len(lines) >= at_least or time.monotonic() > deadline:
+            return lines
+        time.sleep(0.05)
+
+
 def wait_until_up(
     url: str, process: subprocess.Popen[bytes], log: Path, seconds: float = 30
 ) -> None:
