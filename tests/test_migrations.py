@@ -76,48 +76,36 @@ def test_a_worker_on_a_database_that_is_behind_exits_with_one_line_naming_the_co
     assert started.stderr.splitlines() == [f"webapp cannot start: {expected}"]
 
 
-def test_under_gunicorn_a_database_that_is_behind_stops_the_server(tmp_path):
-    env = {
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'ledger.sqlite3'}",
-        "WEBAPP_INSTANCE_PATH": str(tmp_path),
-        "BIND": "127.0.0.1:0",
-    }
+def gunicorn_refusing(database_url: str, folder) -> str:
+    """Start gunicorn as `make serve` does on this database; it must stop. Its output."""
+    env = {"DATABASE_URL": database_url, "WEBAPP_INSTANCE_PATH": str(folder), "BIND": "127.0.0.1:0"}
     served = subprocess.run(
         gunicorn_command(),
-        cwd=tmp_path,
+        cwd=folder,
         env=environment(env),
         capture_output=True,
         text=True,
         timeout=60,
     )
     assert served.returncode != 0
+    assert "Traceback" not in served.stderr
+    return served.stderr
+
+
+def test_under_gunicorn_a_database_that_is_behind_stops_the_server(tmp_path):
+    output = gunicorn_refusing(f"sqlite:///{tmp_path / 'ledger.sqlite3'}", tmp_path)
     assert (
         "webapp cannot start: The database has no tables yet: "
-        "run `flask --app webapp db upgrade` first." in served.stderr
+        "run `flask --app webapp db upgrade` first." in output
     )
-    assert "Traceback" not in served.stderr
 
 
 def test_under_gunicorn_a_database_out_of_reach_at_the_first_start_stops_the_server(tmp_path):
     """Nothing has ever found this database usable: a setting to fix, not an outage to ride
     out (workers started later during an outage are tests/test_database_outage.py's)."""
-    env = {
-        "DATABASE_URL": f"postgresql://app@127.0.0.1:{free_port()}/webapp",
-        "WEBAPP_INSTANCE_PATH": str(tmp_path),
-        "BIND": "127.0.0.1:0",
-    }
-    served = subprocess.run(
-        gunicorn_command(),
-        cwd=tmp_path,
-        env=environment(env),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert served.returncode != 0
-    [line] = [line for line in served.stderr.splitlines() if "webapp" in line]
+    output = gunicorn_refusing(f"postgresql://app@127.0.0.1:{free_port()}/webapp", tmp_path)
+    [line] = [line for line in output.splitlines() if "webapp" in line]
     assert line.startswith("webapp cannot start: the database cannot be used: ")
-    assert "Traceback" not in served.stderr
 
 
 def test_a_database_made_by_the_releases_before_migrations_is_adopted(tmp_path):
