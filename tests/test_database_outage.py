@@ -19,7 +19,7 @@ from tests.conftest import TOKEN, prepare_database
 from tests.support.fake_api import FakeBriaServer
 from tests.support.pages import VALID, hidden_inputs, input_value, main_text
 from tests.support.postgres import PostgresCluster
-from tests.support.processes import GunicornServer, gunicorn_servers
+from tests.support.processes import GunicornServer, gunicorn_servers, logged_lines
 from webapp.database import make_engine
 from webapp.schema import submissions
 
@@ -191,16 +191,17 @@ def test_a_worker_started_while_the_database_is_down_keeps_the_server_up(served)
     replaces a crashed one during an outage must start anyway and answer 503 meanwhile."""
     served.cluster.pause()
     try:
-        crashed = served.server.workers()[0]
-        os.kill(crashed, signal.SIGKILL)
+        workers = served.server.workers()
+        os.kill(workers[0], signal.SIGKILL)
         deadline = time.monotonic() + 20
-        while "starting while the database is out of reach" not in served.log.read_text():
-            assert served.server.master.poll() is None, served.log.read_text()
+        while not (replacement := set(served.server.workers()) - set(workers)):
             assert time.monotonic() < deadline, "no worker was started in the crashed one's place"
-            time.sleep(0.1)
+            time.sleep(0.05)
+        [started] = replacement
+        booted = logged_lines(served.log, f"process {started} starts while the database is out")
+        assert booted, served.log.read_text()
         time.sleep(1)  # what gunicorn takes to notice a worker that exits while booting
         assert served.server.master.poll() is None, served.log.read_text()
-        assert crashed not in served.server.workers()
         answers = {requests.get(served.url + "/healthz", timeout=10).status_code for _ in range(6)}
         assert answers == {503}
     finally:

@@ -142,8 +142,9 @@ def _check_database(engine: Any, url: str) -> None:
     except UNAVAILABLE as error:
         if _database_seen_usable:
             log.warning(
-                "starting while the database is out of reach (%s): pages that need it "
-                "answer 503 until it is back",
+                "process %d starts while the database is out of reach (%s): pages that "
+                "need it answer 503 until it is back",
+                os.getpid(),
                 _first_line(error),
             )
             return
