@@ -82,11 +82,11 @@ def test_the_database_stopped_while_bria_creates_loses_and_doubles_nothing(serve
     browser, tokens = open_form(served.url)
     browser.get(served.url + "/projects", timeout=10)  # the name check's list, read
     data = {**tokens, **VALID, "project_name": "Made during the outage"}
-    with served.api.fake.hold_answers(), ThreadPoolExecutor(1) as pool:
-        sending = pool.submit(browser.post, served.url + "/", data=data, timeout=60)
-        served.api.fake.wait_for_in_flight(1)
-        served.cluster.pause()  # while Bria creates the project
-        served.api.fake.gate.set()
+    with ThreadPoolExecutor(1) as pool:
+        with served.api.fake.hold_answers():
+            sending = pool.submit(browser.post, served.url + "/", data=data, timeout=60)
+            served.api.fake.wait_for_in_flight(1)
+            served.cluster.pause()  # while Bria creates the project
         answer = sending.result()
 
     assert answer.status_code == 200

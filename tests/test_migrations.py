@@ -12,7 +12,7 @@ import psycopg
 import pytest
 from sqlalchemy import inspect
 
-from tests.support.processes import environment, free_port, gunicorn_command
+from tests.support.processes import UPGRADE_COMMAND, environment, free_port, gunicorn_command
 from webapp import migrate
 from webapp.database import make_engine
 from webapp.schema import metadata
@@ -35,7 +35,7 @@ def test_db_upgrade_creates_the_schema_on_an_empty_sqlite_file(tmp_path):
     database = tmp_path / "ledger.sqlite3"
     env = {"DATABASE_URL": f"sqlite:///{database}", "WEBAPP_INSTANCE_PATH": str(tmp_path)}
     done = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "webapp", "db", "upgrade"],
+        UPGRADE_COMMAND,
         cwd=tmp_path,
         env=environment(env),
         capture_output=True,
@@ -154,9 +154,8 @@ def test_deploy_scripts_running_the_upgrade_at_once_on_postgresql_all_succeed(po
     name = postgres.create_database()
     url = postgres.url(name)
     env = environment({"DATABASE_URL": url, "WEBAPP_INSTANCE_PATH": str(tmp_path)})
-    command = [sys.executable, "-m", "flask", "--app", "webapp", "db", "upgrade"]
     deploys = [
-        subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, text=True)
+        subprocess.Popen(UPGRADE_COMMAND, cwd=tmp_path, env=env, stdout=subprocess.PIPE, text=True)
         for _ in range(4)
     ]
     outcomes = [deploy.communicate(timeout=60)[0] for deploy in deploys]
@@ -177,13 +176,12 @@ def test_an_upgrade_waits_for_another_longer_than_the_apps_limits(postgres, tmp_
         "DATABASE_STATEMENT_TIMEOUT": "1",
         "WEBAPP_INSTANCE_PATH": str(tmp_path),
     }
-    command = [sys.executable, "-m", "flask", "--app", "webapp", "db", "upgrade"]
     with psycopg.connect(
         host="127.0.0.1", port=postgres.port, user="postgres", dbname=name, autocommit=True
     ) as other_migration:
         other_migration.execute("SELECT pg_advisory_lock(%s)", (migrate.MIGRATION_LOCK_ID,))
         deploy = subprocess.Popen(
-            command, cwd=tmp_path, env=environment(env), stdout=subprocess.PIPE, text=True
+            UPGRADE_COMMAND, cwd=tmp_path, env=environment(env), stdout=subprocess.PIPE, text=True
         )
         time.sleep(4)  # past the app's limits: 1 s, and the watchdog's 2 s more
         assert deploy.poll() is None, "the upgrade gave up waiting"

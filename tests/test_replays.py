@@ -118,11 +118,11 @@ def test_sixteen_people_creating_at_once_are_at_the_api_at_the_same_time(server,
         browser, tokens = people[index]
         return post(browser, server, {**tokens, **VALID, "project_name": f"Person {index}"})
 
-    with fake_api.fake.hold_answers(), ThreadPoolExecutor(PEOPLE) as pool:
-        sending = [pool.submit(create, index) for index in range(PEOPLE)]
-        # No lock is held while the API works: every create reaches it while none is answered.
-        fake_api.fake.wait_for_in_flight(PEOPLE)
-        fake_api.fake.gate.set()
+    with ThreadPoolExecutor(PEOPLE) as pool:
+        with fake_api.fake.hold_answers():
+            sending = [pool.submit(create, index) for index in range(PEOPLE)]
+            # No lock is held while the API works: every create reaches it, none answered.
+            fake_api.fake.wait_for_in_flight(PEOPLE)
         answers = [sent.result() for sent in sending]
 
     assert [a.status_code for a in answers] == [303] * PEOPLE
@@ -144,11 +144,11 @@ def test_past_the_bound_on_waiting_for_bria_a_person_is_told_at_once(tmp_path, f
             data = {**tokens, **VALID, "project_name": f"Bound {index}"}
             return main_text(browser.post(server.url + "/", data=data, timeout=10).text)
 
-        with fake_api.fake.hold_answers(), ThreadPoolExecutor(1) as pool:
-            sending = pool.submit(create, 0)
-            fake_api.fake.wait_for_in_flight(1)
-            second = create(1)  # while the first waits on Bria
-            fake_api.fake.gate.set()
+        with ThreadPoolExecutor(1) as pool:
+            with fake_api.fake.hold_answers():
+                sending = pool.submit(create, 0)
+                fake_api.fake.wait_for_in_flight(1)
+                second = create(1)  # while the first waits on Bria
             first = sending.result()
     assert "Project created" in first
     assert "Bria is busy with other requests from your team, so nothing was created." in second

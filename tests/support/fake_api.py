@@ -72,8 +72,8 @@ class FakeBriaState:
         self.peak_in_flight = 0
         #: Open: answers go out. Closed (`hold_answers`): each waits until it opens again,
         #: so a test can act while requests are surely at the API, whatever the machine's load.
-        self.gate = threading.Event()
-        self.gate.set()
+        self._gate = threading.Event()
+        self._gate.set()
         #: TCP connections accepted: a client that reuses connections opens few.
         self.connections = 0
 
@@ -99,11 +99,11 @@ class FakeBriaState:
     @contextmanager
     def hold_answers(self) -> Iterator[None]:
         """Keep every answer back until the block ends (at most a minute)."""
-        self.gate.clear()
+        self._gate.clear()
         try:
             yield
         finally:
-            self.gate.set()
+            self._gate.set()
 
     def wait_for_in_flight(self, count: int, seconds: float = 20) -> None:
         """Until `count` requests are being answered at once (or fail after `seconds`)."""
@@ -187,7 +187,7 @@ class _Handler(BaseHTTPRequestHandler):
         delay = scripted.delay if scripted else fake.delay
         if delay:
             time.sleep(delay)
-        fake.gate.wait(timeout=60)
+        fake._gate.wait(timeout=60)
         if scripted is not None and scripted.drop:
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)

@@ -97,10 +97,14 @@ def running(
                 process.wait()
 
 
+#: `flask --app webapp db upgrade`, the deploy step, with this interpreter.
+UPGRADE_COMMAND = [sys.executable, "-m", "flask", "--app", "webapp", "db", "upgrade"]
+
+
 def migrate(env: dict[str, str], cwd: Path = ROOT) -> None:
-    """`flask --app webapp db upgrade`, the deploy step, with these settings."""
+    """The deploy step, with these settings."""
     subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "webapp", "db", "upgrade"],
+        UPGRADE_COMMAND,
         cwd=cwd,
         env=environment(env),
         check=True,
