@@ -32,7 +32,7 @@ errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info")
 # Never log query strings or headers that might carry secrets: method, path, status, time.
 # The path is logged as it arrived, escaped, so that a request cannot forge a line.
-logger_class = "webapp.access_log.AccessLogger"
+logger_class = "webapp.web.access_log.AccessLogger"
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 control_socket_disable = True  # no gunicornc here; two servers would clash on its socket
 

@@ -9,7 +9,7 @@ from flask import Flask
 from tests.support.apps import TOKEN, dispose, make_app, prepare_database
 from tests.support.fake_api import FakeBriaServer
 from tests.support.postgres import PostgresCluster
-from webapp.database import make_engine
+from webapp.database.engine import make_engine
 
 __all__ = ["TOKEN", "dispose", "make_app", "prepare_database"]
 

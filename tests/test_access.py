@@ -10,8 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from werkzeug.security import generate_password_hash
 
-from webapp import access
-from webapp.access import SIGN_IN_ATTEMPTS, AccessGate
+from webapp.access import gate as access
+from webapp.access.gate import SIGN_IN_ATTEMPTS, AccessGate
 
 HASH = generate_password_hash("open sesame")
 

@@ -1,4 +1,4 @@
-"""BriaClient over real HTTP: the exact requests it sends and how it reads answers."""
+"""The Bria client over real HTTP: the exact requests it sends and how it reads answers."""
 
 from __future__ import annotations
 
@@ -12,21 +12,31 @@ import pytest
 import urllib3.util.connection
 
 from tests.conftest import TOKEN
+from tests.support.bria import bria_failure, make_client
 from tests.support.fake_api import Scripted
 from tests.support.processes import free_port
-from webapp import bria
-from webapp.bria import BriaClient
+from webapp.bria import transport
+from webapp.bria.errors import (
+    BriaError,
+    BriaNotSent,
+    BriaRefused,
+    BriaUnconfirmed,
+    budget_spent,
+)
+from webapp.bria.projects import ProjectList
+from webapp.bria.transport import DEADLINE_MARGIN, bodies
+from webapp.bria.transport.bodies import Answer
 
 
 @pytest.fixture
 def api_client(fake_api):
-    return BriaClient(fake_api.base_url, TOKEN, timeout=1.0, connect_timeout=0.5)
+    return make_client(fake_api.base_url, timeout=1.0, connect_timeout=0.5)
 
 
 def test_create_posts_exactly_the_payload_with_the_token_header(api_client, fake_api):
     payload = {"project_name": "Icons", "ip_medium": "illustration", "ip_type": "icons"}
 
-    project = api_client.create_project(payload)
+    project = api_client.projects.create(payload)
 
     [sent] = fake_api.fake.received
     assert (sent.method, sent.path) == ("POST", "/v1/tailored-gen/projects")
@@ -40,11 +50,11 @@ def test_create_posts_exactly_the_payload_with_the_token_header(api_client, fake
 
 def test_list_get_change_and_delete_send_exactly_what_the_api_documents(api_client, fake_api):
     fake_api.fake.add_project(project_name="A", ip_type="defined_character", ip_name="Lora")
-    assert [p["project_name"] for p in api_client.list_projects()] == ["A"]
-    assert api_client.get_project(1)["project_name"] == "A"
-    changed = api_client.update_project(1, {"project_name": "B", "ip_name": "Mira"})
+    assert [p["project_name"] for p in api_client.projects.list()] == ["A"]
+    assert api_client.projects.get(1)["project_name"] == "A"
+    changed = api_client.projects.update(1, {"project_name": "B", "ip_name": "Mira"})
     assert changed["project_name"] == "B" and changed["ip_name"] == "Mira"
-    assert api_client.delete_project(1) is None
+    assert api_client.projects.delete(1) is None
     assert [(r.method, r.path, r.body) for r in fake_api.fake.received] == [
         ("GET", "/v1/tailored-gen/projects", None),
         ("GET", "/v1/tailored-gen/projects/1", None),
@@ -57,7 +67,7 @@ def test_list_get_change_and_delete_send_exactly_what_the_api_documents(api_clie
 
 def test_threads_share_one_pool_of_kept_alive_connections(api_client, fake_api):
     def one_call() -> None:
-        api_client.list_projects()
+        api_client.projects.list()
 
     for _ in range(6):  # six threads, one after another: one connection serves them all
         thread = threading.Thread(target=one_call)
@@ -68,37 +78,37 @@ def test_threads_share_one_pool_of_kept_alive_connections(api_client, fake_api):
 
 
 @pytest.mark.parametrize(
-    ("scripted", "error_type", "message"),
+    ("scripted", "kind", "message"),
     [
         (
             Scripted(400, {"error": {"code": "validation", "message": "ip_name is required"}}),
-            bria.BriaBadRequest,
+            "bad_request",
             "ip_name is required",
         ),
-        (Scripted(401, ""), bria.BriaUnauthorized, "HTTP 401 Unauthorized"),
+        (Scripted(401, ""), "unauthorized", "HTTP 401 Unauthorized"),
         (
             Scripted(403, json.dumps("Quota exceeded: Free users can make up to 1000 requests")),
-            bria.BriaForbidden,
+            "forbidden",
             "Quota exceeded: Free users can make up to 1000 requests",
         ),
         (
             Scripted(403, "Access denied: no Tailored Generation", "text/plain"),
-            bria.BriaForbidden,
+            "forbidden",
             "Access denied: no Tailored Generation",
         ),
         (
             Scripted(409, {"error": {"message": "Models are training"}}),
-            bria.BriaConflict,
+            "conflict",
             "Models are training",
         ),
         (
             Scripted(429, {"message": "Too many requests"}),
-            bria.BriaRateLimited,
+            "rate_limited",
             "Too many requests",
         ),
         (
             Scripted(500, {"error": {"message": "Internal error"}}),
-            bria.BriaServerError,
+            "server_error",
             "Internal error",
         ),
         (
@@ -107,28 +117,28 @@ def test_threads_share_one_pool_of_kept_alive_connections(api_client, fake_api):
                 "<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>",
                 "text/html",
             ),
-            bria.BriaServerError,
+            "server_error",
             "HTTP 502 Bad Gateway",
         ),
-        (Scripted(503, ""), bria.BriaServerError, "HTTP 503 Service Unavailable"),
+        (Scripted(503, ""), "server_error", "HTTP 503 Service Unavailable"),
         (
             Scripted(200, {"id": 1}),
-            bria.BriaBadResponse,
+            "bad_response",
             "The API answered 200 instead of 201 Created",
         ),
         (
             Scripted(302, ""),
-            bria.BriaBadResponse,
+            "bad_response",
             "The API redirected to another address (302); it was not followed",
         ),
     ],
 )
 def test_every_answer_becomes_a_typed_error_with_the_apis_reason(
-    api_client, fake_api, scripted, error_type, message
+    api_client, fake_api, scripted, kind, message
 ):
     fake_api.fake.answer_next(scripted)
-    with pytest.raises(error_type) as raised:
-        api_client.create_project({"project_name": "P"})
+    with bria_failure(kind) as raised:
+        api_client.projects.create({"project_name": "P"})
     assert raised.value.message == message
     assert raised.value.status == scripted.status
     assert len(fake_api.fake.posts()) == 1
@@ -148,8 +158,8 @@ def test_every_answer_becomes_a_typed_error_with_the_apis_reason(
 )
 def test_a_201_that_cannot_be_read_says_the_project_was_created(api_client, fake_api, body):
     fake_api.fake.answer_next(Scripted(201, body))
-    with pytest.raises(bria.BriaCreatedUnreadable) as raised:
-        api_client.create_project({"project_name": "P"})
+    with bria_failure("created_unreadable", BriaError) as raised:
+        api_client.projects.create({"project_name": "P"})
     assert not raised.value.outcome_unknown  # created: settled, never retried
 
 
@@ -166,7 +176,7 @@ def test_malformed_entries_of_the_list_are_left_out_and_logged_once(api_client, 
     ]
     fake_api.fake.answer_next(Scripted(200, listed))
     with caplog.at_level(logging.WARNING, "webapp.bria"):
-        assert api_client.list_projects() == [good]
+        assert api_client.projects.list() == [good]
     assert [r.getMessage() for r in caplog.records] == [
         "bria_api left out 6 malformed entries of 7 in the list of projects"
     ]
@@ -174,29 +184,29 @@ def test_malformed_entries_of_the_list_are_left_out_and_logged_once(api_client, 
 
 def test_a_project_that_cannot_be_read_is_a_bad_response(api_client, fake_api):
     fake_api.fake.answer_next(Scripted(200, {"id": "abc", "project_name": "P"}))
-    with pytest.raises(bria.BriaBadResponse):
-        api_client.get_project(1)
+    with bria_failure("bad_response", BriaUnconfirmed):
+        api_client.projects.get(1)
 
 
 def test_a_redirect_is_not_followed_so_the_token_goes_nowhere_else(api_client, fake_api):
     fake_api.fake.answer_next(Scripted(307, "", headers={"Location": "http://elsewhere.invalid/"}))
-    with pytest.raises(bria.BriaBadResponse):
-        api_client.create_project({"project_name": "P"})
+    with bria_failure("bad_response", BriaUnconfirmed):
+        api_client.projects.create({"project_name": "P"})
     assert len(fake_api.fake.received) == 1
 
 
 def test_a_slow_answer_is_a_timeout_with_an_unknown_outcome_and_no_retry(api_client, fake_api):
     fake_api.fake.answer_next(Scripted(201, {"id": 5}, delay=2.0))
-    with pytest.raises(bria.BriaTimeout) as raised:
-        api_client.create_project({"project_name": "P"})
+    with bria_failure("timeout", BriaUnconfirmed) as raised:
+        api_client.projects.create({"project_name": "P"})
     assert raised.value.outcome_unknown
     assert len(fake_api.fake.posts()) == 1
 
 
 def test_a_dropped_connection_is_broken_with_an_unknown_outcome_and_no_retry(api_client, fake_api):
     fake_api.fake.answer_next(Scripted(drop=True))
-    with pytest.raises(bria.BriaConnectionBroken) as raised:
-        api_client.create_project({"project_name": "P"})
+    with bria_failure("broken", BriaUnconfirmed) as raised:
+        api_client.projects.create({"project_name": "P"})
     assert raised.value.outcome_unknown
     assert len(fake_api.fake.posts()) == 1
 
@@ -209,24 +219,24 @@ def test_an_answer_trickled_a_byte_at_a_time_ends_within_the_timeout_and_a_secon
     body = project if method == "create" else [project] * 3
     fake_api.fake.answer_next(Scripted(201 if method == "create" else 200, body, trickle=0.3))
     started = time.monotonic()
-    with pytest.raises(bria.BriaTimeout) as raised:
+    with bria_failure("timeout", BriaUnconfirmed) as raised:
         if method == "create":
-            api_client.create_project({"project_name": "P"})
+            api_client.projects.create({"project_name": "P"})
         else:
-            api_client.list_projects()
+            api_client.projects.list()
     took = time.monotonic() - started
     # Unbounded, the answer would take 10 s or more; the deadline ends it at 2 s, give or
     # take a busy machine's scheduling.
-    assert 1.0 <= took < 1.0 + bria.DEADLINE_MARGIN + 1.5
+    assert 1.0 <= took < 1.0 + DEADLINE_MARGIN + 1.5
     assert raised.value.outcome_unknown
     # The next call does not meet the connection that was cut.
-    assert api_client.list_projects() == []
+    assert api_client.projects.list() == []
 
 
 def test_an_answer_cut_short_is_a_broken_connection(api_client, fake_api):
     fake_api.fake.answer_next(Scripted(201, {"id": 9, "project_name": "Cut"}, cut=5))
-    with pytest.raises(bria.BriaConnectionBroken):
-        api_client.create_project({"project_name": "P"})
+    with bria_failure("broken", BriaUnconfirmed):
+        api_client.projects.create({"project_name": "P"})
 
 
 def test_nothing_listening_is_tried_twice_and_known_not_to_have_created(monkeypatch):
@@ -239,45 +249,45 @@ def test_nothing_listening_is_tried_twice_and_known_not_to_have_created(monkeypa
 
     monkeypatch.setattr(urllib3.util.connection, "create_connection", counting)
     port = free_port()  # nothing listens there
-    client = BriaClient(f"http://127.0.0.1:{port}/v1", TOKEN, timeout=1.0)
-    with pytest.raises(bria.BriaUnreachable) as raised:
-        client.create_project({"project_name": "P"})
-    assert isinstance(raised.value, bria.BriaNotSent)
+    client = make_client(f"http://127.0.0.1:{port}/v1", timeout=1.0)
+    with bria_failure("unreachable", BriaNotSent) as raised:
+        client.projects.create({"project_name": "P"})
+    assert isinstance(raised.value, BriaNotSent)
     assert not raised.value.outcome_unknown
     assert attempts == [("127.0.0.1", port)] * 2  # one retry: nothing was sent
 
 
 def test_the_token_is_redacted_from_messages_and_repr(api_client, fake_api):
     fake_api.fake.answer_next(Scripted(400, {"error": {"message": f"bad token {TOKEN}"}}))
-    with pytest.raises(bria.BriaBadRequest) as raised:
-        api_client.create_project({"project_name": "P"})
+    with bria_failure("bad_request", BriaRefused) as raised:
+        api_client.projects.create({"project_name": "P"})
     assert TOKEN not in str(raised.value)
     assert raised.value.message == "bad token [redacted]"
     assert TOKEN not in repr(api_client)
 
 
-@pytest.mark.parametrize("offset", [0, 150, bria.MESSAGE_LIMIT - 10, bria.MESSAGE_LIMIT - 2])
+@pytest.mark.parametrize("offset", [0, 150, bodies.MESSAGE_LIMIT - 10, bodies.MESSAGE_LIMIT - 2])
 def test_no_piece_of_the_token_survives_a_long_message_cut_anywhere(offset):
     body = ("x" * offset + TOKEN + " and more words" * 40).encode()
-    message = bria.message_from_body(bria.Answer(400, "Bad Request", {}, body), TOKEN)
-    assert len(message) <= bria.MESSAGE_LIMIT + len("[redacted]")
+    message = bodies.message_from_body(Answer(400, "Bad Request", {}, body), TOKEN)
+    assert len(message) <= bodies.MESSAGE_LIMIT + len("[redacted]")
     for length in range(4, len(TOKEN) + 1):
         assert TOKEN[:length] not in message
 
 
 def test_a_message_that_itself_ends_in_the_start_of_the_token_hides_it():
-    assert bria.redact(f"quota for {TOKEN[:9]}", TOKEN) == "quota for [redacted]"
-    assert bria.redact("quota for te", TOKEN) == "quota for te"  # too short to be a piece
+    assert bodies.redact(f"quota for {TOKEN[:9]}", TOKEN) == "quota for [redacted]"
+    assert bodies.redact("quota for te", TOKEN) == "quota for te"  # too short to be a piece
 
 
 def test_any_long_piece_of_the_token_is_hidden_wherever_it_stands():
     piece = TOKEN[:12]
-    assert bria.redact(f"Key {piece} has no quota left", TOKEN) == (
+    assert bodies.redact(f"Key {piece} has no quota left", TOKEN) == (
         "Key [redacted] has no quota left"
     )
     middle = TOKEN[5:15]
-    assert middle not in bria.redact(f"({middle})", TOKEN)
-    assert bria.redact("test-to has a dash", TOKEN) == "test-to has a dash"  # 7: too short
+    assert middle not in bodies.redact(f"({middle})", TOKEN)
+    assert bodies.redact("test-to has a dash", TOKEN) == "test-to has a dash"  # 7: too short
 
 
 @pytest.mark.parametrize(
@@ -291,32 +301,32 @@ def test_any_long_piece_of_the_token_is_hidden_wherever_it_stands():
     ],
 )
 def test_request_ids_are_kept_only_when_short_and_plain(header, kept):
-    answer = bria.Answer(400, "Bad Request", {"x-request-id": header}, b"")
-    assert bria.request_id_of(answer, TOKEN) == kept
+    answer = Answer(400, "Bad Request", {"x-request-id": header}, b"")
+    assert bodies.request_id_of(answer, TOKEN) == kept
 
 
 def test_an_answer_larger_than_the_limit_is_not_read(api_client, fake_api, monkeypatch):
-    monkeypatch.setattr(bria, "MAX_ANSWER_BYTES", 1000)
+    monkeypatch.setattr(transport, "MAX_ANSWER_BYTES", 1000)
     fake_api.fake.answer_next(Scripted(200, [{"id": 1, "project_name": "x" * 2000}]))
-    with pytest.raises(bria.BriaBadResponse) as raised:
-        api_client.list_projects()
+    with bria_failure("bad_response", BriaUnconfirmed) as raised:
+        api_client.projects.list()
     assert "larger than" in raised.value.message
-    assert api_client.list_projects() == []  # the next answer is read as usual
+    assert api_client.projects.list() == []  # the next answer is read as usual
 
 
 def test_an_id_beyond_the_apps_range_is_left_out(api_client, fake_api):
     fake_api.fake.answer_next(
         Scripted(200, [{"id": 2**31, "project_name": "Huge"}, {"id": 5, "project_name": "Fine"}])
     )
-    assert [p["id"] for p in api_client.list_projects()] == [5]
+    assert [p["id"] for p in api_client.projects.list()] == [5]
 
 
 def test_a_proxy_from_the_environment_is_used(fake_api, monkeypatch):
     monkeypatch.setenv("HTTP_PROXY", fake_api.base_url.rsplit("/v1", 1)[0])
     monkeypatch.delenv("NO_PROXY", raising=False)
     monkeypatch.delenv("no_proxy", raising=False)
-    client = BriaClient("http://bria-api.invalid/v1", TOKEN, timeout=2)
-    assert client.list_projects() == []
+    client = make_client("http://bria-api.invalid/v1", timeout=2)
+    assert client.projects.list() == []
     [sent] = fake_api.fake.received
     assert sent.path == "http://bria-api.invalid/v1/tailored-gen/projects"
 
@@ -329,7 +339,7 @@ class Refusing:
 
     @contextmanager
     def __call__(self, method: str):
-        raise bria.BriaBudgetSpent(12)
+        raise budget_spent(12)
         yield
 
     def rate_limited(self, retry_after: float | None) -> None:
@@ -343,20 +353,20 @@ class Allowing(Refusing):
 
 
 def test_a_call_the_admission_refuses_is_not_sent(fake_api):
-    client = BriaClient(fake_api.base_url, TOKEN, timeout=1, admission=Refusing())
-    with pytest.raises(bria.BriaBudgetSpent) as raised:
-        client.create_project({"project_name": "P"})
-    assert raised.value.retry_after == 12 and isinstance(raised.value, bria.BriaNotSent)
+    client = make_client(fake_api.base_url, timeout=1, admission=Refusing())
+    with bria_failure("budget", BriaNotSent) as raised:
+        client.projects.create({"project_name": "P"})
+    assert raised.value.retry_after == 12 and isinstance(raised.value, BriaNotSent)
     assert fake_api.fake.received == []
 
 
 def test_too_many_requests_pauses_the_admission_for_as_long_as_bria_says(fake_api):
     admission = Allowing()
-    client = BriaClient(fake_api.base_url, TOKEN, timeout=1, admission=admission)
+    client = make_client(fake_api.base_url, timeout=1, admission=admission)
     fake_api.fake.answer_next(Scripted(429, "", headers={"Retry-After": "40"}), Scripted(429, ""))
     for _ in range(2):
-        with pytest.raises(bria.BriaRateLimited):
-            client.list_projects()
+        with bria_failure("rate_limited", BriaRefused):
+            client.projects.list()
     assert admission.paused == [40.0, None]
 
 
@@ -369,7 +379,7 @@ def test_too_many_requests_pauses_the_admission_for_as_long_as_bria_says(fake_ap
     ],
 )
 def test_the_list_is_read_a_batch_at_a_time(text, names):
-    batches = list(bria.ProjectList(text, 200).batches(size=1))
+    batches = list(ProjectList(Answer(200, "OK", {}, text.encode())).batches(size=1))
     assert [p["project_name"] for batch in batches for p in batch] == names
     assert all(len(batch) == 1 for batch in batches)
 
@@ -378,5 +388,5 @@ def test_the_list_is_read_a_batch_at_a_time(text, names):
     "text", ['{"projects": []}', "[1, 2", '[{"id": 1, "project_name": "a"}] trailing', "", "[,]"]
 )
 def test_a_list_that_is_not_a_json_array_is_a_bad_response(text):
-    with pytest.raises(bria.BriaBadResponse):
-        list(bria.ProjectList(text, 200).batches())
+    with bria_failure("bad_response", BriaUnconfirmed):
+        list(ProjectList(Answer(200, "OK", {}, text.encode())).batches())

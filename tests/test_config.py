@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import prepare_database
 from tests.support.processes import environment, gunicorn_command
-from webapp.config import (
+from webapp.settings import (
     DEFAULT_BASE_URL,
     ConfigError,
     dotenv_problem,

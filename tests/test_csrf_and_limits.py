@@ -10,8 +10,8 @@ from werkzeug.security import generate_password_hash
 
 from tests.conftest import make_app
 from tests.support.pages import VALID, follow, hidden_inputs, input_value, main_text, submit
-from webapp.config import CSRF_TIME_LIMIT_SECONDS, MAX_BODY_BYTES
-from webapp.security import CONTENT_SECURITY_POLICY
+from webapp.settings import CSRF_TIME_LIMIT_SECONDS, MAX_BODY_BYTES
+from webapp.web.security import CONTENT_SECURITY_POLICY
 
 ANSWERS = {**VALID, "ip_medium": "photography", "training_version": "3.2"}
 SAME_SITE = {"Origin": "http://localhost"}
@@ -302,6 +302,6 @@ def test_behind_a_proxy_only_the_client_address_and_scheme_are_taken_from_it(tmp
     with app.test_request_context("/", environ_base={"REMOTE_ADDR": "not-an-address"}):
         from flask import request
 
-        from webapp.security import client_address
+        from webapp.access.session import client_address
 
         assert client_address(request) == "unknown"

@@ -20,8 +20,8 @@ from tests.support.fake_api import FakeBriaServer
 from tests.support.pages import VALID, hidden_inputs, input_value, main_text
 from tests.support.postgres import PostgresCluster
 from tests.support.processes import GunicornServer, gunicorn_servers, logged_lines
-from webapp.database import make_engine
-from webapp.schema import submissions
+from webapp.database.engine import make_engine
+from webapp.database.tables import submissions
 
 
 @dataclass

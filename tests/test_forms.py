@@ -5,9 +5,9 @@ import itertools
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from webapp import rules
-from webapp.forms import CreateProjectForm, EditProjectForm
-from webapp.ledger import new_submission_id
+from webapp.projects.forms import CreateProjectForm, EditProjectForm
+from webapp.rules import projects as rules
+from webapp.web.forms import new_submission_id
 
 COMBINATIONS = list(itertools.product(rules.MEDIA_BY_VALUE, rules.IP_TYPES_BY_VALUE))
 

@@ -11,6 +11,7 @@ from tests.conftest import TOKEN, make_app
 from tests.support.fake_api import Scripted
 from tests.support.pages import VALID, follow, input_value, main_text, submission_path, submit
 from tests.support.processes import free_port
+from webapp.projects.snapshot import ProjectSnapshot
 
 ANSWERS = {**VALID, "training_version": "max", "project_description": "Spring <campaign>"}
 UNCONFIRMED = "Bria did not confirm whether your project was created"
@@ -158,7 +159,7 @@ def test_an_unknown_outcome_is_checked_again_on_request_and_never_resent(live_cl
 
     # The project shows up later (Bria made it after all): checking again finds it.
     fake_api.fake.add_project(**{k: v for k, v in ANSWERS.items() if v}, status="active")
-    snapshot = live_client.application.extensions["webapp"].snapshot
+    snapshot = live_client.application.extensions["webapp"].get(ProjectSnapshot)
     snapshot.ttl = 0
     found = live_client.get(location).get_data(as_text=True)
     assert "Project created" in main_text(found)

@@ -7,8 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from webapp.database import make_engine
-from webapp.ledger import (
+from webapp.database.engine import make_engine
+from webapp.ledger.submissions import (
     CREATE,
     DONE,
     DUPLICATES,
@@ -19,8 +19,8 @@ from webapp.ledger import (
     REFUSED,
     UNKNOWN,
     Ledger,
-    new_submission_id,
 )
+from webapp.web.forms import new_submission_id
 
 PAYLOAD = {"project_name": "Lora", "ip_medium": "illustration", "ip_type": "icons"}
 ANSWERS = {**PAYLOAD, "project_description": ""}

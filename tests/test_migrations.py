@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import inspect
 
 from tests.support.processes import UPGRADE_COMMAND, environment, free_port, gunicorn_command
-from webapp import migrate
-from webapp.database import make_engine
-from webapp.schema import metadata
+from webapp.database import migrate
+from webapp.database.engine import make_engine
+from webapp.database.tables import metadata
 
 TABLES = {table.name for table in metadata.sorted_tables} | {"alembic_version"}
 
@@ -129,7 +129,7 @@ def test_a_database_made_by_the_releases_before_migrations_is_adopted(tmp_path):
     engine = make_engine(f"sqlite:///{path}")
     migrate.upgrade(engine)
     assert migrate.schema_problem(engine) is None
-    from webapp.ledger import Ledger
+    from webapp.ledger.submissions import Ledger
 
     kept = Ledger(engine).get("x" * 32)
     assert (kept.project_name, kept.project_id, kept.kind) == ("Kept", 7, "create")

@@ -18,6 +18,7 @@ from tests.support.pages import (
     submit,
     title,
 )
+from webapp.projects.snapshot import ProjectSnapshot
 
 
 def test_the_form_asks_medium_before_type_and_names_inputs_as_the_api_does(client):
@@ -185,7 +186,7 @@ def test_a_failing_list_with_nothing_older_to_show_explains(live_client, fake_ap
 def test_a_failing_list_shows_the_last_one_read_with_its_age(live_client, fake_api, monkeypatch):
     fake_api.fake.add_project(project_name="Kept")
     live_client.get("/projects")
-    snapshot = live_client.application.extensions["webapp"].snapshot
+    snapshot = live_client.application.extensions["webapp"].get(ProjectSnapshot)
     monkeypatch.setattr(snapshot, "ttl", 0)
     fake_api.fake.answer_next(Scripted(503, ""))
     page = live_client.get("/projects")

@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 from tests.conftest import TOKEN, make_app
 from tests.support.fake_api import FakeBriaServer
 from tests.support.pages import hidden_inputs
-from webapp import rules
+from webapp.rules import projects as rules
+from webapp.rules import versions
 
 HOSTILE = [
     '<script>alert("x1")</script>',
@@ -36,7 +37,7 @@ HOSTILE = [
 KNOWN = {
     "ip_medium": [m.value for m in rules.MEDIA],
     "ip_type": [t.value for t in rules.IP_TYPES],
-    "training_version": ["", *(v.value for v in rules.TRAINING_VERSIONS)],
+    "training_version": ["", *(v.value for v in versions.TRAINING_VERSIONS)],
 }
 TEXT_FIELDS = ["project_name", "project_description", "ip_name", "ip_description"]
 

@@ -15,8 +15,9 @@ from sqlalchemy import update
 from tests.conftest import TOKEN, dispose, make_app
 from tests.support.fake_api import FakeBriaServer, Scripted
 from tests.support.pages import VALID, hidden_inputs
-from webapp.ledger import PENDING
-from webapp.schema import budget_gate
+from webapp.database.tables import budget_gate
+from webapp.ledger.submissions import PENDING
+from webapp.projects.snapshot import ProjectSnapshot
 
 KEYS = ["id", "project_name", "error", "message", "request_id", "ip_type", "detail", "status"]
 odd_text = st.one_of(
@@ -86,7 +87,7 @@ def app(tmp_path_factory, fake):
 def test_any_answer_to_a_create_is_told_plainly_and_settled(app, fake, caplog, answer, number):
     client = app.test_client()
     svc = app.extensions["webapp"]
-    svc.snapshot.refresh(strict=True)  # read once: the script reaches the create itself
+    svc.get(ProjectSnapshot).refresh(strict=True)  # read once: the script reaches the create itself
     with svc.engine.begin() as db:  # a scripted "too many requests" pauses the next ones
         db.execute(update(budget_gate).values(paused_until=None))
     page = client.get("/").get_data(as_text=True)

@@ -18,11 +18,13 @@ import pytest
 
 from tests.conftest import TOKEN, make_app
 from tests.support.apps import CHARACTER
+from tests.support.bria import bria_failure, make_client
 from tests.support.fake_api import FakeBriaServer
 from tests.support.pages import VALID, follow, main_text, submit
-from webapp import bria
-from webapp.bria import BriaClient
-from webapp.sandbox import SANDBOX_BASE_URL, FakeBria, ProjectStore, SandboxAdapter
+from webapp.bria import Bria
+from webapp.bria.errors import BriaNotFound, BriaRefused
+from webapp.sandbox import SANDBOX_BASE_URL, FakeBria, SandboxAdapter
+from webapp.sandbox.projects import ProjectStore
 
 SHAPE = {
     "id",
@@ -40,20 +42,21 @@ SHAPE = {
 
 
 @pytest.fixture(params=["in-process", "over-http"])
-def served(request, tmp_path) -> Iterator[tuple[BriaClient, ProjectStore]]:
+def served(request, tmp_path) -> Iterator[tuple[Bria, ProjectStore]]:
     """A client of the fake API, and the store behind it, served one way or the other."""
     if request.param == "in-process":
-        store = ProjectStore(tmp_path / "sandbox.sqlite3")
-        adapter = SandboxAdapter(FakeBria(store, TOKEN))
-        yield BriaClient(SANDBOX_BASE_URL, TOKEN, timeout=2, mount=adapter), store
+        fake = FakeBria(tmp_path / "sandbox.sqlite3", TOKEN)
+        store = fake.projects
+        adapter = SandboxAdapter(fake)
+        yield make_client(SANDBOX_BASE_URL, TOKEN, adapter=adapter), store
         return
     with FakeBriaServer(TOKEN, folder=tmp_path) as server:
-        yield BriaClient(server.base_url, TOKEN, timeout=2), server.fake.store
+        yield make_client(server.base_url, TOKEN), server.fake.store
 
 
 def test_create_answers_201_with_every_field(served):
     client, _ = served
-    project = client.create_project(
+    project = client.projects.create(
         {
             "project_name": "Scenes",
             "ip_medium": "photography",
@@ -90,28 +93,28 @@ def test_create_answers_201_with_every_field(served):
 )
 def test_a_body_that_breaks_a_rule_gets_the_error_envelope(served, payload, message):
     client, _ = served
-    with pytest.raises(bria.BriaBadRequest) as raised:
-        client.create_project(payload)
+    with bria_failure("bad_request", BriaRefused) as raised:
+        client.projects.create(payload)
     assert raised.value.message == message
     assert raised.value.request_id
 
 
 def test_list_read_change_and_delete(served):
     client, _ = served
-    first = client.create_project(
+    first = client.projects.create(
         {"project_name": "A", "ip_medium": "illustration", "ip_type": "icons"}
     )
-    client.create_project({"project_name": "B", "ip_medium": "illustration", "ip_type": "icons"})
-    assert [p["project_name"] for p in client.list_projects()] == ["A", "B"]
-    assert client.get_project(first["id"]) == first
-    changed = client.update_project(first["id"], {"project_name": "A2"})
+    client.projects.create({"project_name": "B", "ip_medium": "illustration", "ip_type": "icons"})
+    assert [p["project_name"] for p in client.projects.list()] == ["A", "B"]
+    assert client.projects.get(first["id"]) == first
+    changed = client.projects.update(first["id"], {"project_name": "A2"})
     assert changed["project_name"] == "A2" and changed["ip_type"] == "icons"
-    client.delete_project(first["id"])
-    assert [p["project_name"] for p in client.list_projects()] == ["B"]
-    with pytest.raises(bria.BriaNotFound):
-        client.get_project(first["id"])
-    with pytest.raises(bria.BriaNotFound):
-        client.delete_project(first["id"])
+    client.projects.delete(first["id"])
+    assert [p["project_name"] for p in client.projects.list()] == ["B"]
+    with bria_failure("not_found", BriaNotFound):
+        client.projects.get(first["id"])
+    with bria_failure("not_found", BriaNotFound):
+        client.projects.delete(first["id"])
 
 
 @pytest.mark.parametrize(
@@ -128,8 +131,8 @@ def test_list_read_change_and_delete(served):
 def test_a_change_is_checked_by_the_same_rules(served, changes, message):
     client, store = served
     project = store.add(project_name="Lora", ip_type="defined_character", ip_name="Lora")
-    with pytest.raises(bria.BriaBadRequest) as raised:
-        client.update_project(project["id"], changes)
+    with bria_failure("bad_request", BriaRefused) as raised:
+        client.projects.update(project["id"], changes)
     assert raised.value.message == message
     assert store.get(project["id"])["project_name"] == "Lora"
 
@@ -138,11 +141,11 @@ def test_a_project_whose_model_is_training_cannot_be_deleted(served):
     client, store = served
     project = store.add(project_name="Busy")
     store.set_training(project["id"])
-    with pytest.raises(bria.BriaConflict) as raised:
-        client.delete_project(project["id"])
+    with bria_failure("conflict", BriaRefused) as raised:
+        client.projects.delete(project["id"])
     assert raised.value.message == "Cannot delete project while models are in training"
     store.set_training(project["id"], False)
-    client.delete_project(project["id"])
+    client.projects.delete(project["id"])
     assert store.all() == []
 
 
@@ -162,7 +165,9 @@ def test_odd_requests_get_what_the_api_would_answer(
     served, method, path, body, headers, status, message
 ):
     client, _ = served
-    answer = client.session.request(method, client.base_url + path, data=body, headers=headers)
+    answer = client.transport.session.request(
+        method, client.transport.base_url + path, data=body, headers=headers
+    )
     assert answer.status_code == status
     assert message in answer.json()["error"]["message"]
 
@@ -170,11 +175,11 @@ def test_odd_requests_get_what_the_api_would_answer(
 def test_projects_survive_a_restart(tmp_path):
     instance = tmp_path / "instance"
     first = make_app(instance)
-    first.extensions["webapp"].client.create_project(
+    first.extensions["webapp"].bria.projects.create(
         {"project_name": "Kept", "ip_medium": "illustration", "ip_type": "icons"}
     )
     second = make_app(instance)
-    listed = second.extensions["webapp"].client.list_projects()
+    listed = second.extensions["webapp"].bria.projects.list()
     assert [p["project_name"] for p in listed] == ["Kept"]
 
 
@@ -201,9 +206,9 @@ def test_processes_opening_one_sandbox_at_once_all_open_it(tmp_path, made_before
     # Each process imports first, then waits for the signal: all open the file at once.
     go = tmp_path / "go"
     code = (
-        "import sys, time, pathlib, webapp.sandbox as s\n"
+        "import sys, time, pathlib, webapp.sandbox.database as s\n"
         "while not pathlib.Path(sys.argv[2]).exists(): time.sleep(0.001)\n"
-        "s.ProjectStore(pathlib.Path(sys.argv[1]))"
+        "s.SandboxDatabase(pathlib.Path(sys.argv[1]))"
     )
     starts = [
         subprocess.Popen([sys.executable, "-c", code, str(path), str(go)], stderr=subprocess.PIPE)
@@ -213,7 +218,7 @@ def test_processes_opening_one_sandbox_at_once_all_open_it(tmp_path, made_before
     go.touch()
     errors = [start.communicate(timeout=60)[1].decode() for start in starts]
     assert [start.returncode for start in starts] == [0] * 8, errors
-    store = ProjectStore(path)
+    store = FakeBria(path, TOKEN).projects
     projects = store.all()
     if made_before_delete:
         [kept] = projects

@@ -8,11 +8,12 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
+from tests.support.bria import bria_failure
 from tests.support.scripted import scripted_services
-from webapp import bria
-from webapp.names import name_key, search_words, word_index
-from webapp.sandbox import Answer
-from webapp.snapshot import PAGE_SIZE, Filters
+from webapp.bria.errors import BriaNotFound
+from webapp.projects.snapshot import PAGE_SIZE, Filters, ProjectSnapshot
+from webapp.rules.names import name_key, search_words, word_index
+from webapp.sandbox import Reply
 
 
 @pytest.fixture
@@ -32,7 +33,7 @@ def refresh_at_once(svc, threads: int) -> list:
 
     def look(_: int):
         start.wait()
-        return svc.snapshot.refresh()
+        return svc.get(ProjectSnapshot).refresh()
 
     with ThreadPoolExecutor(threads) as pool:
         return list(pool.map(look, range(threads)))
@@ -54,60 +55,60 @@ def test_threads_that_find_the_list_old_share_one_read(setup):
     answers = refresh_at_once(svc, 16)
     assert lists(fake) == 1
     assert all(a.problem is None and a.as_of is not None for a in answers)
-    svc.snapshot.refresh()
+    svc.get(ProjectSnapshot).refresh()
     assert lists(fake) == 1  # fresh for `ttl` seconds
 
 
 def test_a_failure_reaches_everyone_who_waited_for_it(setup):
     svc, fake = setup
     fake.delay = 0.3
-    fake.then(Answer(500, {"error": {"message": "down"}}))
+    fake.then(Reply(500, {"error": {"message": "down"}}))
     answers = refresh_at_once(svc, 12)
     assert lists(fake) == 1
-    assert all(isinstance(a.problem, bria.BriaServerError) for a in answers)
+    assert all(a.problem is not None and a.problem.kind == "server_error" for a in answers)
     assert {a.problem.message for a in answers} == {"down"}
 
 
 def test_a_list_that_cannot_be_read_leaves_the_last_one_shown_with_its_age(setup):
     svc, fake = setup
-    fake.fake.store.add(project_name="Kept")
-    first = svc.snapshot.refresh(strict=True)
+    fake.fake.projects.add(project_name="Kept")
+    first = svc.get(ProjectSnapshot).refresh(strict=True)
     fake.then(requests.exceptions.ConnectTimeout("gone"))
-    later = svc.snapshot.refresh(read_after=svc.snapshot.now())
-    assert isinstance(later.problem, bria.BriaUnreachable)
+    later = svc.get(ProjectSnapshot).refresh(read_after=svc.get(ProjectSnapshot).now())
+    assert later.problem is not None and later.problem.kind == "unreachable"
     assert later.as_of == first.as_of and later.age_seconds >= 0
-    listing = svc.snapshot.page(Filters(), 1, later)
+    listing = svc.get(ProjectSnapshot).page(Filters(), 1, later)
     assert [p["project_name"] for p in listing.projects] == ["Kept"]
 
 
 def test_pages_of_fifty_newest_first_with_counts(setup):
     svc, fake = setup
     for number in range(120):
-        fake.fake.store.add(
+        fake.fake.projects.add(
             project_name=f"Project {number}",
             created_at=f"2025-01-01T00:{number // 60:02d}:{number % 60:02d}Z",
         )
-    freshness = svc.snapshot.refresh(strict=True)
-    first = svc.snapshot.page(Filters(), 1, freshness)
+    freshness = svc.get(ProjectSnapshot).refresh(strict=True)
+    first = svc.get(ProjectSnapshot).page(Filters(), 1, freshness)
     assert (first.total, first.matching, first.pages) == (120, 120, 3)
     assert len(first.projects) == PAGE_SIZE
     assert first.projects[0]["project_name"] == "Project 119"
-    last = svc.snapshot.page(Filters(), 99, freshness)
+    last = svc.get(ProjectSnapshot).page(Filters(), 99, freshness)
     assert last.page == 3 and len(last.projects) == 20
     assert last.projects[-1]["project_name"] == "Project 0"
 
 
 def test_filters_and_whole_word_search(setup):
     svc, fake = setup
-    store = fake.fake.store
+    store = fake.fake.projects
     store.add(project_name="30 days of Lora", ip_type="defined_character", ip_medium="photography")
     store.add(project_name="Day 0 icons", ip_type="icons", training_version="fibo")
     store.add(project_name="Old scenes", ip_type="stylized_scene", training_version="max")
     store.add(project_name="100% pure_icons", ip_type="icons")
-    freshness = svc.snapshot.refresh(strict=True)
+    freshness = svc.get(ProjectSnapshot).refresh(strict=True)
 
     def names(**filters: str) -> list[str]:
-        page = svc.snapshot.page(Filters(**filters), 1, freshness)
+        page = svc.get(ProjectSnapshot).page(Filters(**filters), 1, freshness)
         return sorted(p["project_name"] for p in page.projects)
 
     assert names(query="0") == ["Day 0 icons"]  # not "30" nor "100%"
@@ -123,21 +124,21 @@ def test_filters_and_whole_word_search(setup):
 
 def test_a_project_page_is_read_from_bria_at_most_once_in_a_short_while(setup):
     svc, fake = setup
-    created = fake.fake.store.add(project_name="Seen")
-    project, _ = svc.snapshot.project(created["id"])
-    svc.snapshot.project(created["id"])
+    created = fake.fake.projects.add(project_name="Seen")
+    project, _ = svc.get(ProjectSnapshot).project(created["id"])
+    svc.get(ProjectSnapshot).project(created["id"])
     assert project["project_name"] == "Seen"
     reads = [c for c in fake.sent if c[1] == f"/v1/tailored-gen/projects/{created['id']}"]
     assert len(reads) == 1
-    with pytest.raises(bria.BriaNotFound):
-        svc.snapshot.project(999)
+    with bria_failure("not_found", BriaNotFound):
+        svc.get(ProjectSnapshot).project(999)
 
 
 def test_what_the_app_changed_itself_is_in_the_list_at_once(setup):
     svc, fake = setup
-    svc.snapshot.refresh(strict=True)
-    project = fake.fake.store.add(project_name="New one")
-    svc.snapshot.remember(project)
-    assert [p["id"] for p in svc.snapshot.named(name_key("NEW ONE"))] == [project["id"]]
-    svc.snapshot.forget(project["id"])
-    assert svc.snapshot.named("new one") == []
+    svc.get(ProjectSnapshot).refresh(strict=True)
+    project = fake.fake.projects.add(project_name="New one")
+    svc.get(ProjectSnapshot).remember(project)
+    assert [p["id"] for p in svc.get(ProjectSnapshot).named(name_key("NEW ONE"))] == [project["id"]]
+    svc.get(ProjectSnapshot).forget(project["id"])
+    assert svc.get(ProjectSnapshot).named("new one") == []

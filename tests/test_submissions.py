@@ -6,8 +6,8 @@ import pytest
 
 from tests.support.fake_api import Scripted
 from tests.support.pages import VALID, follow, hidden_inputs, links, main_text, submit
-from webapp import submissions
-from webapp.ledger import CREATE
+from webapp.ledger.submissions import CREATE
+from webapp.projects import service as submissions
 from webapp.services import services
 
 

@@ -21,8 +21,8 @@ from tests.support.fake_api import FakeBriaServer
 from tests.support.pages import VALID, hidden_inputs, main_text
 from tests.support.postgres import PostgresCluster
 from tests.support.processes import gunicorn_servers
-from webapp.database import make_engine
-from webapp.schema import sign_in_attempts
+from webapp.database.engine import make_engine
+from webapp.database.tables import sign_in_attempts
 
 PASSWORD = "team password"
 BUDGET = 10

@@ -7,29 +7,39 @@ import re
 import pytest
 from markupsafe import Markup
 
-from webapp import bria, formatting, messages
-from webapp.messages import Failure, explain
+from webapp.bria.errors import (
+    BriaNotFound,
+    BriaNotSent,
+    BriaRefused,
+    BriaUnconfirmed,
+    Failure,
+    budget_spent,
+)
+from webapp.ledger import submissions as ledger
+from webapp.projects import words as messages
+from webapp.projects.words import explain
+from webapp.web import formatting
 
 ERRORS = [
-    bria.BriaUnreachable("x"),
-    bria.BriaBudgetSpent(42),
-    bria.BriaBusy("x"),
-    bria.BriaBadRequest("Name taken", 400, "req-1"),
-    bria.BriaBadRequest("Invalid value for field 'ip_type': expected one of ['icons']", 400),
-    bria.BriaUnauthorized("Invalid api_token", 401),
-    bria.BriaForbidden("Quota exceeded: 3 of 3", 403),
-    bria.BriaNotFound("gone", 404),
-    bria.BriaConflict("training", 409),
-    bria.BriaRateLimited("slow down", 429, None, 30.0),
-    bria.BriaServerError("oops", 500, "req-2"),
-    bria.BriaTimeout("slow"),
-    bria.BriaConnectionBroken("cut"),
-    bria.BriaBadResponse("odd", 200),
+    BriaNotSent("unreachable", "x"),
+    budget_spent(42),
+    BriaNotSent("busy", "x"),
+    BriaRefused("bad_request", "Name taken", 400, "req-1"),
+    BriaRefused("bad_request", "Invalid value for field 'ip_type': expected one of ['icons']", 400),
+    BriaRefused("unauthorized", "Invalid api_token", 401),
+    BriaRefused("forbidden", "Quota exceeded: 3 of 3", 403),
+    BriaNotFound("not_found", "gone", 404),
+    BriaRefused("conflict", "training", 409),
+    BriaRefused("rate_limited", "slow down", 429, None, 30.0),
+    BriaUnconfirmed("server_error", "oops", 500, "req-2"),
+    BriaUnconfirmed("timeout", "slow"),
+    BriaUnconfirmed("broken", "cut"),
+    BriaUnconfirmed("bad_response", "odd", 200),
 ]
 CONTEXTS = [
-    messages.CREATE,
-    messages.EDIT,
-    messages.DELETE,
+    ledger.CREATE,
+    ledger.EDIT,
+    ledger.DELETE,
     messages.DUPLICATE_CHECK,
     messages.LIST,
     messages.PROJECT,
@@ -43,27 +53,27 @@ def test_each_failure_is_said_right_for_its_place(error, context):
     assert said and said[0].isupper() and said.endswith(".")
     assert not re.search(r"\b[1-5]\d\d\b", said), "no HTTP status in a sentence"
     assert not re.search(r"\b[a-z]+_[a-z_]+\b", said), "no snake_case"
-    if context != messages.CREATE:
+    if context != ledger.CREATE:
         assert "created" not in said, "a create is spoken of only where one was attempted"
     if "answers" in said:
         assert context in messages.WITH_ANSWERS
 
 
 def test_a_failure_survives_the_ledger_and_keeps_its_details():
-    failure = Failure.of(bria.BriaServerError("oops", 502, "req-9"))
+    failure = Failure.of(BriaUnconfirmed("server_error", "oops", 502, "req-9"))
     again = Failure.from_dict(failure.as_dict())
     assert again == failure and again.outcome_unknown
-    assert messages.details(again) == "Bria answered 502, request id req-9"
-    assert messages.details(Failure.of(bria.BriaUnreachable("x"))) is None
+    assert formatting.details(again) == "Bria answered 502, request id req-9"
+    assert formatting.details(Failure.of(BriaNotSent("unreachable", "x"))) is None
 
 
 def test_a_refusal_naming_a_field_is_put_next_to_it_in_the_forms_words():
-    failure = Failure.of(bria.BriaBadRequest("ip_name must be 1-3 words", 400))
+    failure = Failure.of(BriaRefused("bad_request", "ip_name must be 1-3 words", 400))
     assert messages.field_message(failure) == (
         "ip_name",
         "Bria did not accept this character name: check it",
     )
-    assert messages.field_message(Failure.of(bria.BriaBadRequest("Name taken", 400))) is None
+    assert messages.field_message(Failure.of(BriaRefused("bad_request", "Name taken", 400))) is None
 
 
 @pytest.mark.parametrize(
@@ -77,7 +87,7 @@ def test_a_refusal_naming_a_field_is_put_next_to_it_in_the_forms_words():
     ],
 )
 def test_waits_are_said_in_words(seconds, said):
-    assert messages.when(seconds) == said
+    assert formatting.when(seconds) == said
 
 
 @pytest.mark.parametrize(

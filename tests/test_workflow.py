@@ -15,10 +15,13 @@ from sqlalchemy.exc import OperationalError
 
 from tests.support.apps import CHARACTER
 from tests.support.scripted import scripted_services
-from webapp import submissions
-from webapp.ledger import CREATE, DONE, NOT_DONE, REFUSED, UNKNOWN, new_submission_id
-from webapp.sandbox import Answer
-from webapp.submissions import Result, create_project, delete_project, edit_project
+from webapp.ledger.submissions import CREATE, DONE, NOT_DONE, REFUSED, UNKNOWN
+from webapp.projects import service as submissions
+from webapp.projects.service import Result, create_project, delete_project, edit_project
+from webapp.projects.snapshot import ProjectSnapshot
+from webapp.projects.words import field_named
+from webapp.sandbox import Reply
+from webapp.web.forms import new_submission_id
 
 
 @pytest.fixture
@@ -42,7 +45,9 @@ def test_a_create_goes_in_a_straight_line_and_costs_one_post(setup):
     kept = svc.ledger.get(outcome.submission_id)
     assert (kept.state, kept.project_id, kept.payload) == (DONE, outcome.project["id"], CHARACTER)
     # The shared list knows it at once: the next name check needs no call.
-    assert [p["id"] for p in svc.snapshot.named("lora adventures")] == [outcome.project["id"]]
+    assert [p["id"] for p in svc.get(ProjectSnapshot).named("lora adventures")] == [
+        outcome.project["id"]
+    ]
 
 
 def test_the_same_id_sent_again_is_a_replay_not_a_second_project(setup):
@@ -57,7 +62,7 @@ def test_the_same_id_sent_again_is_a_replay_not_a_second_project(setup):
 
 def test_a_name_in_the_list_is_a_duplicate_unless_the_person_chooses_it(setup):
     svc, bria = setup
-    bria.fake.store.add(project_name="LORA   Adventures", ip_type="icons")
+    bria.fake.projects.add(project_name="LORA   Adventures", ip_type="icons")
     warned = create(svc, {**CHARACTER, "project_name": "ｌｏｒａ\u200b adventures"})
     assert warned.result is Result.DUPLICATES and bria.calls("POST") == []
     assert svc.ledger.get(warned.submission_id) is None  # nothing claimed: it may still be sent
@@ -67,7 +72,7 @@ def test_a_name_in_the_list_is_a_duplicate_unless_the_person_chooses_it(setup):
 
 def test_twenty_people_sending_one_new_name_at_once_create_one_project(setup):
     svc, bria = setup
-    svc.snapshot.refresh(strict=True)
+    svc.get(ProjectSnapshot).refresh(strict=True)
     bria.delay = 0.2
     start = threading.Barrier(20)
 
@@ -84,11 +89,11 @@ def test_twenty_people_sending_one_new_name_at_once_create_one_project(setup):
 
 def test_a_refusal_frees_the_name_and_is_not_sent_again(setup):
     svc, bria = setup
-    svc.snapshot.refresh(strict=True)
-    bria.then(Answer(400, {"error": {"message": "ip_name is too long"}}))
+    svc.get(ProjectSnapshot).refresh(strict=True)
+    bria.then(Reply(400, {"error": {"message": "ip_name is too long"}}))
     outcome = create(svc)
     assert outcome.result is Result.REFUSED
-    assert outcome.failure.kind == "bad_request" and outcome.failure.field == "ip_name"
+    assert outcome.failure.kind == "bad_request" and field_named(outcome.failure) == "ip_name"
     assert svc.ledger.get(outcome.submission_id).state == REFUSED
     assert svc.ledger.holds_for("lora adventures") == []
     assert create(svc, submission_id=outcome.submission_id).result is Result.REFUSED
@@ -97,7 +102,7 @@ def test_a_refusal_frees_the_name_and_is_not_sent_again(setup):
 
 def test_bria_out_of_reach_sends_nothing_and_the_same_form_may_be_sent_again(setup):
     svc, bria = setup
-    svc.snapshot.refresh(strict=True)
+    svc.get(ProjectSnapshot).refresh(strict=True)
     bria.then(requests.exceptions.ConnectTimeout("no route"))
     outcome = create(svc)
     assert outcome.result is Result.NOT_SENT and outcome.failure.kind == "unreachable"
@@ -118,14 +123,14 @@ def test_a_spent_budget_sends_nothing_and_says_when_to_try_again(database_url, t
 @pytest.mark.parametrize(
     "failure",
     [
-        pytest.param(Answer(500, {"error": {"message": "oops"}}), id="500"),
+        pytest.param(Reply(500, {"error": {"message": "oops"}}), id="500"),
         pytest.param(requests.exceptions.ReadTimeout("slow"), id="timeout"),
         pytest.param(requests.exceptions.ConnectionError("reset"), id="broken"),
     ],
 )
 def test_an_unconfirmed_create_that_happened_is_found_in_the_list(setup, failure):
     svc, bria = setup
-    svc.snapshot.refresh(strict=True)
+    svc.get(ProjectSnapshot).refresh(strict=True)
     bria.then(failure, act_first=True)
     outcome = create(svc)
     assert outcome.result is Result.DONE
@@ -136,8 +141,8 @@ def test_an_unconfirmed_create_that_happened_is_found_in_the_list(setup, failure
 
 def test_an_unconfirmed_create_not_in_the_list_is_unknown_and_never_resent(setup):
     svc, bria = setup
-    svc.snapshot.refresh(strict=True)
-    bria.then(Answer(503, ""))
+    svc.get(ProjectSnapshot).refresh(strict=True)
+    bria.then(Reply(503, ""))
     outcome = create(svc)
     assert outcome.result is Result.UNKNOWN and outcome.failure.outcome_unknown
     assert svc.ledger.get(outcome.submission_id).state == UNKNOWN
@@ -149,9 +154,9 @@ def test_an_unconfirmed_create_not_in_the_list_is_unknown_and_never_resent(setup
 
 def test_reconciling_claims_only_a_project_that_is_ours(setup):
     svc, bria = setup
-    store = bria.fake.store
-    svc.snapshot.refresh(strict=True)
-    bria.then(Answer(503, ""))
+    store = bria.fake.projects
+    svc.get(ProjectSnapshot).refresh(strict=True)
+    bria.then(Reply(503, ""))
     outcome = create(svc, allow_duplicate=True)
     submission = svc.ledger.get(outcome.submission_id)
     # Someone else's projects of that name: an older one, and one that differs in a field.
@@ -164,10 +169,10 @@ def test_reconciling_claims_only_a_project_that_is_ours(setup):
     svc.ledger.record_unknown(other, {"kind": "timeout"})
     svc.ledger.record_done(other, theirs)
 
-    assert submissions.settle(svc, submission, must_read=True) is None
+    assert submissions.reconcile(svc, submission, must_read=True) is None
     assert svc.ledger.get(outcome.submission_id).state == UNKNOWN
     ours = store.add(**CHARACTER)
-    settled = submissions.settle(svc, submission, must_read=True)
+    settled = submissions.reconcile(svc, submission, must_read=True)
     assert settled is not None and settled.project["id"] == ours["id"]
 
 
@@ -180,7 +185,7 @@ def test_a_create_still_pending_past_its_time_is_settled_from_the_list_not_waite
         submission_id = new_submission_id()
         # A worker claimed it, sent it, and died before writing what Bria answered.
         assert svc.ledger.claim(submission_id, CREATE, CHARACTER, CHARACTER, name_key="lora").won
-        bria.fake.store.create(CHARACTER)
+        bria.fake.projects.create(CHARACTER)
         time.sleep(0.3)
         started = time.monotonic()
         replay = create(svc, submission_id=submission_id)
@@ -202,13 +207,13 @@ def test_a_create_bria_did_not_make_is_settled_as_not_done_once_the_list_says_so
     monkeypatch.setattr(submissions, "CLOCK_SKEW_SECONDS", 0.0)
     svc, bria = scripted_services(database_url, tmp_path, timeout=0.1)
     try:
-        svc.snapshot.refresh(strict=True)
-        bria.then(Answer(500, ""))
+        svc.get(ProjectSnapshot).refresh(strict=True)
+        bria.then(Reply(500, ""))
         outcome = create(svc)
         assert outcome.result is Result.UNKNOWN
         time.sleep(1.3)
         submission = svc.ledger.get(outcome.submission_id)
-        assert submissions.settle(svc, submission, must_read=True) is None
+        assert submissions.reconcile(svc, submission, must_read=True) is None
         assert svc.ledger.get(outcome.submission_id).state == NOT_DONE
         assert svc.ledger.holds_for("lora adventures") == []
     finally:
@@ -217,7 +222,7 @@ def test_a_create_bria_did_not_make_is_settled_as_not_done_once_the_list_says_so
 
 def test_a_double_click_waits_for_the_first_and_shows_the_same_project(setup):
     svc, bria = setup
-    svc.snapshot.refresh(strict=True)
+    svc.get(ProjectSnapshot).refresh(strict=True)
     bria.delay = 0.3
     submission_id = new_submission_id()
     with ThreadPoolExecutor(2) as pool:
@@ -250,7 +255,7 @@ def test_a_resend_that_finds_its_own_first_sending_done_is_a_replay(setup, monke
 
 def test_when_the_database_fails_after_bria_created_it_nothing_is_lost(setup, monkeypatch):
     svc, bria = setup
-    svc.snapshot.refresh(strict=True)
+    svc.get(ProjectSnapshot).refresh(strict=True)
     real = svc.ledger.record_done
     failures = iter([True, True, False])
 
@@ -284,8 +289,8 @@ def test_a_database_out_of_reach_before_bria_is_asked_sends_nothing(setup, monke
 
 def test_a_201_that_cannot_be_read_is_settled_as_created(setup):
     svc, bria = setup
-    svc.snapshot.refresh(strict=True)
-    bria.then(Answer(201, {"id": None}), act_first=True)
+    svc.get(ProjectSnapshot).refresh(strict=True)
+    bria.then(Reply(201, {"id": None}), act_first=True)
     outcome = create(svc)
     assert outcome.result is Result.DONE and outcome.project is None
     kept = svc.ledger.get(outcome.submission_id)
@@ -295,8 +300,8 @@ def test_a_201_that_cannot_be_read_is_settled_as_created(setup):
 
 def test_an_edit_sends_only_what_may_change_and_checks_a_new_name(setup):
     svc, bria = setup
-    mine = bria.fake.store.create(CHARACTER)
-    bria.fake.store.add(project_name="Taken name", ip_type="icons")
+    mine = bria.fake.projects.create(CHARACTER)
+    bria.fake.projects.add(project_name="Taken name", ip_type="icons")
     changes = {"project_name": "Taken name", "project_description": "", "ip_name": "Mira"}
 
     warned = edit_project(svc, new_submission_id(), mine, changes, changes)
@@ -308,20 +313,20 @@ def test_an_edit_sends_only_what_may_change_and_checks_a_new_name(setup):
     [(_, path, body)] = bria.calls("PUT")
     assert path == f"/v1/tailored-gen/projects/{mine['id']}"
     assert set(__import__("json").loads(body)) == {"project_name", "project_description", "ip_name"}
-    assert svc.snapshot.named("lora adventures")[0]["ip_name"] == "Mira"
+    assert svc.get(ProjectSnapshot).named("lora adventures")[0]["ip_name"] == "Mira"
 
 
 def test_a_delete_removes_the_project_from_the_list_and_frees_its_name(setup):
     svc, bria = setup
     outcome = create(svc)
     project = outcome.project
-    busy = bria.fake.store
+    busy = bria.fake.projects
     busy.set_training(project["id"])
     refused = delete_project(svc, new_submission_id(), project)
     assert refused.result is Result.REFUSED and refused.failure.kind == "conflict"
     busy.set_training(project["id"], False)
     deleted = delete_project(svc, new_submission_id(), project)
     assert deleted.result is Result.DONE
-    assert svc.snapshot.named("lora adventures") == []
+    assert svc.get(ProjectSnapshot).named("lora adventures") == []
     assert svc.ledger.holds_for("lora adventures") == []
     assert create(svc).result is Result.DONE

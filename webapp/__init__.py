@@ -1,9 +1,12 @@
-"""The Flask app: `create_app()` wires configuration, services, pages and headers.
+"""The Flask app: `create_app()` wires settings, services, features and headers.
 
 `gunicorn 'webapp:create_app()'` and `flask --app webapp run` both start here. A
 setting that cannot be used, or a database that is not at the schema this code
 needs, stops the start with one line naming the problem (and, for the schema,
 the command that fixes it) instead of a traceback or a half-working app.
+
+Each feature is a package with a `register(app)`; adding one is one line in
+`FEATURES`.
 """
 
 from __future__ import annotations
@@ -11,7 +14,6 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +22,17 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.exc import SQLAlchemyError
 
-from webapp import assets, errors, formatting, messages, migrate, rules, security, views
-from webapp.config import FIXED_SETTINGS, ConfigError, dotenv_problem, read_settings
-from webapp.database import UNAVAILABLE, write_heartbeat
+from webapp import access, health, projects
+from webapp.database import migrate
+from webapp.database.engine import UNAVAILABLE, write_heartbeat
 from webapp.housekeeping import Housekeeping
+from webapp.projects.snapshot import ProjectSnapshot
 from webapp.services import build_services
-from webapp.submissions import settle_open
+from webapp.settings import FIXED_SETTINGS, ConfigError, dotenv_problem, read_settings
+from webapp.web import assets, errors, formatting, security
+
+#: The features, each registering its pages (and jobs) with the app.
+FEATURES = (projects, access, health)
 
 PACKAGE = Path(__file__).resolve().parent
 #: gunicorn stops (instead of starting new workers for ever) when a worker exits
@@ -54,17 +61,20 @@ def _shipped(name: str) -> str:
 
 
 def create_app(
-    test_config: dict[str, Any] | None = None, instance_path: str | None = None
+    test_config: dict[str, Any] | None = None,
+    instance_path: str | None = None,
+    adapter: Any = None,
 ) -> Flask:
-    """Build the app. Settings come from the environment unless `test_config` gives them."""
+    """Build the app. Settings come from the environment unless `test_config` gives them;
+    `adapter` stands in for Bria's network (tests)."""
     try:
-        return _build(test_config, instance_path)
+        return _build(test_config, instance_path, adapter)
     except (StartupError, ConfigError) as problem:
         print(f"webapp cannot start: {problem}", file=sys.stderr, flush=True)
         raise SystemExit(EXIT_CANNOT_START) from None
 
 
-def _build(test_config: dict[str, Any] | None, instance_path: str | None) -> Flask:
+def _build(test_config: dict[str, Any] | None, instance_path: str | None, adapter: Any) -> Flask:
     if test_config is None:
         env: Any = _environment()
     else:
@@ -91,13 +101,10 @@ def _build(test_config: dict[str, Any] | None, instance_path: str | None) -> Fla
     app.config.update(test_config or {})
     app.logger.setLevel(logging.INFO)  # "webapp": Flask gives it a stderr handler
 
-    svc = build_services(settings, instance)
+    svc = build_services(settings, instance, adapter)
     app.extensions["webapp"] = svc
-    app.extensions["webapp.engine"] = svc.engine
     if _serving():
-        _check_database(svc.engine, settings.database_url)
-    svc.snapshot.after_refresh.append(partial(settle_open, svc))
-    svc.snapshot.after_refresh.append(Housekeeping(svc))
+        _check_database(svc.engine)
 
     csrf.init_app(app)
     security.init_app(app)
@@ -105,10 +112,12 @@ def _build(test_config: dict[str, Any] | None, instance_path: str | None) -> Fla
     formatting.init_app(app)
     errors.init_app(app)
     migrate.init_app(app)
-    views.init_app(app)
-    app.jinja_env.globals.update(
-        explain=messages.explain, details=messages.details, notices=messages.NOTICES, rules=rules
+    app.context_processor(
+        lambda: {"sandbox": settings.sandbox, "console_url": settings.bria_console_url}
     )
+    for feature in FEATURES:
+        feature.register(app)
+    svc.get(ProjectSnapshot).after_refresh.append(Housekeeping(svc))
     return app
 
 
@@ -131,7 +140,7 @@ def _serving() -> bool:
     return context is None or context.info_name == "run"
 
 
-def _check_database(engine: Any, url: str) -> None:
+def _check_database(engine: Any) -> None:
     """Refuse to start on a database that cannot be read, is at another schema, or is
     read-only: each would otherwise be found by the first person to create a project."""
     global _database_seen_usable

@@ -6,7 +6,7 @@ the app sent in the last 60 seconds, in the database, and refuses one more past
 `BRIA_REQUESTS_PER_MINUTE`; when Bria itself answers "too many requests", it
 pauses spending for as long as Bria asks (or a minute).
 
-`Admission` is what the client asks before each call: first a place among the
+`Admission` is what the Bria transport asks before each call: first a place among the
 calls this process may have waiting on Bria at once (so that a slow Bria cannot
 take every thread, and pages that do not need Bria stay quick), then a slot of
 the budget. Either refusal is a `BriaNotSent`: nothing was sent.
@@ -21,9 +21,9 @@ from contextlib import contextmanager
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Engine
 
-from webapp.bria import BriaBudgetSpent, BriaBusy
-from webapp.database import db_now
-from webapp.schema import budget_gate, budget_spent
+from webapp.bria import errors
+from webapp.database.engine import db_now
+from webapp.database.tables import budget_gate, budget_spent
 
 WINDOW_SECONDS = 60.0
 GATE_ROW = 1
@@ -51,14 +51,14 @@ class RequestBudget:
                 select(db_now(), budget_gate.c.paused_until).where(budget_gate.c.id == GATE_ROW)
             ).one()
             if paused_until is not None and paused_until > now:
-                raise BriaBudgetSpent(paused_until - now)
+                raise errors.budget_spent(paused_until - now)
             db.execute(delete(budget_spent).where(budget_spent.c.spent_at <= now - WINDOW_SECONDS))
             spent, oldest = db.execute(
                 select(func.count(), func.min(budget_spent.c.spent_at))
             ).one()
             allowed = self.per_minute - (self.reserved_for_changes if reading else 0)
             if spent >= allowed:
-                raise BriaBudgetSpent(max(1.0, oldest + WINDOW_SECONDS - now))
+                raise errors.budget_spent(max(1.0, oldest + WINDOW_SECONDS - now))
             db.execute(insert(budget_spent).values(spent_at=now))
 
     def pause(self, seconds: float | None) -> None:
@@ -79,9 +79,11 @@ class RequestBudget:
 
 
 class Admission:
-    """Asked by `BriaClient` before every call; see the module's docstring."""
+    """Asked by the Bria transport before every call; see the module's docstring.
 
-    def __init__(self, max_waiting: int, budget: RequestBudget | None) -> None:
+    Without a budget (the sandbox, a test), only the bound on waiting calls applies."""
+
+    def __init__(self, max_waiting: int = 1000, budget: RequestBudget | None = None) -> None:
         self.max_waiting = max_waiting
         self.budget = budget
         self._places = threading.BoundedSemaphore(max_waiting)
@@ -89,8 +91,9 @@ class Admission:
     @contextmanager
     def __call__(self, method: str) -> Iterator[None]:
         if not self._places.acquire(blocking=False):
-            raise BriaBusy(
-                f"{self.max_waiting} requests of this server are already waiting on Bria"
+            raise errors.BriaNotSent(
+                errors.BUSY,
+                f"{self.max_waiting} requests of this server are already waiting on Bria",
             )
         try:
             if self.budget is not None:

@@ -12,6 +12,7 @@ import logging
 import threading
 import time
 
+from webapp.access.gate import AccessGate
 from webapp.services import Services
 
 log = logging.getLogger("webapp.housekeeping")
@@ -32,6 +33,6 @@ class Housekeeping:
                 return
             self._last = time.monotonic()
         drafts = self.svc.ledger.forget_drafts_older_than(DRAFTS_KEPT_SECONDS)
-        self.svc.access.forget_old()
+        self.svc.get(AccessGate.of).forget_old()
         if drafts:
             log.info("housekeeping forgot %d drafts older than a week", drafts)

@@ -14,7 +14,7 @@ import threading
 from collections import deque
 from collections.abc import Callable
 
-from webapp.database import UNAVAILABLE
+from webapp.database.engine import UNAVAILABLE
 
 log = logging.getLogger("webapp.outbox")
 

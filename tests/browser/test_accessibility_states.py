@@ -12,8 +12,10 @@ from werkzeug.security import generate_password_hash
 from tests.browser.steps import assert_no_violations, create, unique
 from tests.support.apps import live
 from tests.support.fake_api import Scripted
-from webapp import shared_reads
-from webapp.ledger import CREATE
+from webapp.access.gate import AccessGate
+from webapp.ledger import shared_reads
+from webapp.ledger.submissions import CREATE
+from webapp.projects.snapshot import ProjectSnapshot
 
 pytestmark = pytest.mark.browser
 
@@ -51,7 +53,7 @@ def test_deleting_a_project_every_state(page: Page, base_url: str, server):
     expect(page.get_by_role("button", name="Delete the project")).to_be_visible()
     assert_no_violations(page)
     [project] = [p for p in server.projects() if p["project_name"] == name]
-    store = server.app.extensions["webapp"].client._adapter.fake.store
+    store = server.app.extensions["webapp"].fake.projects
     store.set_training(project["id"])
     page.get_by_role("button", name="Delete the project").click()
     expect(page.locator(".error-summary")).to_contain_text("training")
@@ -63,10 +65,10 @@ def test_deleting_a_project_every_state(page: Page, base_url: str, server):
 
 
 def test_a_list_in_pages_with_filters(page: Page, base_url: str, server):
-    store = server.app.extensions["webapp"].client._adapter.fake.store
+    store = server.app.extensions["webapp"].fake.projects
     for number in range(55):
         store.add(project_name=f"Paged {number}", ip_type="icons")
-    snapshot = server.app.extensions["webapp"].snapshot
+    snapshot = server.app.extensions["webapp"].get(ProjectSnapshot)
     snapshot.refresh(read_after=snapshot.now())  # made outside the app: read the list again
     page.goto(base_url + "/projects?type=icons")
     expect(page.locator(".pagination")).to_be_visible()
@@ -130,7 +132,7 @@ def test_signing_in_and_out_every_state(browser, tmp_path):
         page.get_by_role("button", name="Sign in").click()
         expect(page.locator(".error-summary")).to_contain_text("Try again in 15 minutes")
         assert_no_violations(page)
-        server.app.extensions["webapp"].access.forget("127.0.0.1")
+        server.app.extensions["webapp"].get(AccessGate.of).forget("127.0.0.1")
         page.get_by_role("link", name="Check again").click()
         page.fill("#password", "open sesame")
         page.get_by_role("button", name="Sign in").click()

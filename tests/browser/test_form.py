@@ -7,7 +7,7 @@ import uuid
 import pytest
 from playwright.sync_api import Page, expect
 
-from webapp import rules
+from webapp.rules import projects as rules
 
 pytestmark = pytest.mark.browser
 

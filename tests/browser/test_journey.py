@@ -10,7 +10,8 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.steps import create, unique
 from tests.support.fake_api import Scripted
-from webapp import shared_reads
+from webapp.ledger import shared_reads
+from webapp.projects.snapshot import ProjectSnapshot
 
 pytestmark = pytest.mark.browser
 
@@ -96,7 +97,7 @@ def test_a_project_with_a_model_training_is_not_deleted_and_says_why(
     name = unique("Training")
     project_page(page, base_url, name)
     [project] = [p for p in server.projects() if p["project_name"] == name]
-    server.app.extensions["webapp"].client._adapter.fake.store.set_training(project["id"])
+    server.app.extensions["webapp"].fake.projects.set_training(project["id"])
     page.get_by_role("link", name="Delete this project").click()
     page.get_by_role("button", name="Delete the project").click()
     summary = page.locator(".error-summary")
@@ -159,9 +160,9 @@ def test_the_list_breaks_no_word_and_no_page_scrolls_sideways(
 ):
     context = browser.new_context(viewport={"width": width, "height": 900})
     page = context.new_page()
-    store = server.app.extensions["webapp"].client._adapter.fake.store
+    store = server.app.extensions["webapp"].fake.projects
     made_elsewhere = store.add(project_name="N" + "o" * 199, ip_type="character_variants")
-    snapshot = server.app.extensions["webapp"].snapshot
+    snapshot = server.app.extensions["webapp"].get(ProjectSnapshot)
     snapshot.refresh(read_after=snapshot.now())  # made outside the app: read the list again
     longest_allowed = "L" + uuid.uuid4().hex[:6] + "o" * 93
     create(page, base_url, "Defined character stylized scene illustration", "defined_character")

@@ -8,11 +8,12 @@ from pathlib import Path
 
 from flask import Flask
 
+from tests.support.bria import TOKEN  # noqa: F401 - the one test token, for conftest
 from tests.support.live_server import LiveServer
-from webapp import create_app, migrate
-from webapp.database import make_engine
-
-TOKEN = "test-token-5f1e0c9a7b3d"
+from webapp import create_app
+from webapp.database import migrate
+from webapp.database.engine import make_engine
+from webapp.sandbox import FakeBria
 
 #: A defined character, every field filled, as Bria receives it from a create.
 CHARACTER = {
@@ -43,6 +44,11 @@ def make_app(instance: Path, **config: object) -> Flask:
 
 def dispose(app: Flask) -> None:
     app.extensions["webapp"].engine.dispose()
+
+
+def sandbox_of(app: Flask) -> FakeBria:
+    """The sandbox an app in sandbox mode answers from (tests add odd projects to it)."""
+    return app.extensions["webapp"].fake
 
 
 @contextmanager

@@ -23,7 +23,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from webapp.sandbox import FakeBria, ProjectStore
+from webapp.sandbox import FakeBria
+from webapp.sandbox.projects import ProjectStore
 
 PROJECTS_PATH = "/v1/tailored-gen/projects"
 
@@ -61,8 +62,8 @@ AS_THE_API_WOULD = Scripted(status=0)
 class FakeBriaState:
     """What the fake holds and has seen; tests read and script it."""
 
-    def __init__(self, store: ProjectStore, token: str, delay: float = 0.0) -> None:
-        self.api = FakeBria(store, token)
+    def __init__(self, api: FakeBria, delay: float = 0.0) -> None:
+        self.api = api
         self.delay = delay
         self.received: list[Received] = []
         self.script: deque[Scripted] = deque()
@@ -87,7 +88,7 @@ class FakeBriaState:
 
     @property
     def store(self) -> ProjectStore:
-        return self.api.store
+        return self.api.projects
 
     @property
     def projects(self) -> list[dict[str, Any]]:
@@ -267,7 +268,7 @@ class FakeBriaServer:
     ) -> None:
         self._folder = None if folder else tempfile.TemporaryDirectory(prefix="fake-bria-")
         where = folder or Path(self._folder.name)  # type: ignore[union-attr]
-        self.fake = FakeBriaState(ProjectStore(where / "fake-bria.sqlite3"), token, delay)
+        self.fake = FakeBriaState(FakeBria(where / "fake-bria.sqlite3", token), delay)
         self._server = _Server(self.fake, port)
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True

@@ -21,7 +21,7 @@ class LiveServer:
 
     def projects(self) -> list[dict[str, Any]]:
         """What the app's API (sandbox or fake) holds now, read through the app's own client."""
-        return self.app.extensions["webapp"].client.list_projects()
+        return self.app.extensions["webapp"].bria.projects.list()
 
     def stop(self) -> None:
         self._server.shutdown()

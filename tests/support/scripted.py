@@ -7,17 +7,24 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import requests
 
-from webapp.bria import BriaClient
-from webapp.sandbox import SANDBOX_BASE_URL, Answer, FakeBria, ProjectStore, SandboxAdapter
+from webapp.bria import Bria
+from webapp.bria.transport import Transport
+from webapp.projects.service import reconcile_open
+from webapp.projects.snapshot import ProjectSnapshot
+from webapp.sandbox import SANDBOX_BASE_URL, FakeBria, Reply, SandboxAdapter
+from webapp.services import Services, build_services
+from webapp.settings import read_settings
 
 TOKEN = "scripted-token"
 #: A scripted step: an exception to raise, an `Answer` to give, or a callable to run first.
-Step = BaseException | Answer | Callable[[], None]
+Step = BaseException | Reply | Callable[[], None]
 
 
 class ScriptedAdapter(SandboxAdapter):
@@ -46,7 +53,7 @@ class ScriptedAdapter(SandboxAdapter):
             raise step
         if callable(step):
             step()
-        if isinstance(step, Answer):
+        if isinstance(step, Reply):
             return self.respond(request, step)
         return super().send(request, **kwargs)
 
@@ -56,10 +63,9 @@ class ScriptedAdapter(SandboxAdapter):
 
 def scripted_client(
     folder: Path, timeout: float = 2.0, **kwargs: Any
-) -> tuple[BriaClient, ScriptedAdapter]:
-    store = ProjectStore(folder / "fake-bria.sqlite3")
-    adapter = ScriptedAdapter(FakeBria(store, TOKEN))
-    return BriaClient(SANDBOX_BASE_URL, TOKEN, timeout, mount=adapter, **kwargs), adapter
+) -> tuple[Bria, ScriptedAdapter]:
+    adapter = ScriptedAdapter(FakeBria(folder / "fake-bria.sqlite3", TOKEN))
+    return Bria(Transport(SANDBOX_BASE_URL, TOKEN, timeout, adapter=adapter, **kwargs)), adapter
 
 
 def scripted_services(
@@ -68,36 +74,23 @@ def scripted_services(
     timeout: float = 2.0,
     per_minute: int | None = None,
     max_waiting: int = 48,
-) -> tuple[Any, ScriptedAdapter]:
-    """The app's services on a migrated database, with a scripted fake for Bria."""
-    from webapp.access import AccessGate
-    from webapp.budget import Admission, RequestBudget
-    from webapp.config import DEFAULT_LIST_MAX_AGE_SECONDS
-    from webapp.database import make_engine
-    from webapp.ledger import Ledger
-    from webapp.outbox import Outbox
-    from webapp.services import PROJECT_TTL_SECONDS, Services
-    from webapp.shared_reads import SharedReads
-    from webapp.snapshot import ProjectSnapshot
-    from webapp.submissions import settle_open
-
-    engine = make_engine(database_url)
-    budget = RequestBudget(engine, per_minute) if per_minute else None
-    client, adapter = scripted_client(folder, timeout, admission=Admission(max_waiting, budget))
-    reads = SharedReads(engine, lease_seconds=timeout + 10)
-    snapshot = ProjectSnapshot(
-        engine, client, reads, DEFAULT_LIST_MAX_AGE_SECONDS, PROJECT_TTL_SECONDS
+) -> tuple[Services, ScriptedAdapter]:
+    """The app's services, built as the app builds them, on a migrated database, with a
+    scripted fake standing in for Bria (the budget applies when `per_minute` is given)."""
+    env = {
+        "BRIA_API_TOKEN": TOKEN,
+        "BRIA_API_BASE_URL": SANDBOX_BASE_URL,
+        "BRIA_REQUESTS_PER_MINUTE": str(per_minute or 100_000),
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "scripted-secret-0123456789",
+    }
+    settings = replace(
+        read_settings(env, folder),
+        bria_api_timeout=timeout,  # below what a setting may be: tests wait less
+        max_waiting_on_bria=max_waiting,
     )
-    svc = Services(
-        engine=engine,
-        client=client,
-        ledger=Ledger(engine),
-        snapshot=snapshot,
-        outbox=Outbox(retry_seconds=0.05),
-        access=AccessGate(engine, ""),
-        budget=budget,
-        sandbox=False,
-        timeout=timeout,
-    )
-    snapshot.after_refresh.append(lambda as_of: settle_open(svc, as_of))
+    adapter = ScriptedAdapter(FakeBria(folder / "fake-bria.sqlite3", TOKEN))
+    svc = build_services(settings, folder, adapter)
+    svc.outbox.retry_seconds = 0.05
+    svc.get(ProjectSnapshot).after_refresh.append(partial(reconcile_open, svc))
     return svc, adapter

@@ -1,0 +1,21 @@
+"""The server-side client of Bria's API: one transport, one small module per resource.
+
+`Bria(transport).projects.create(payload)`: views and jobs never see `requests`, a
+status code or a body; they get checked data or one of the `BriaError` kinds.
+"""
+
+from __future__ import annotations
+
+from webapp.bria.projects import Projects
+from webapp.bria.transport import Transport
+
+
+class Bria:
+    """Every resource's endpoints over one transport (one pool, one budget)."""
+
+    def __init__(self, transport: Transport) -> None:
+        self.transport = transport
+        self.projects = Projects(transport)
+
+    def __repr__(self) -> str:
+        return f"Bria({self.transport!r})"
