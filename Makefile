@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 CHROMIUM ?= /usr/bin/chromium
+PORT ?= 5000
+export PORT
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_INSTALL := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends
 
@@ -27,9 +29,10 @@ install-test: $(VENV)/.installed-test
 migrate: install
 	$(BIN)/flask --app webapp db upgrade
 
-## Serve the app at http://127.0.0.1:5000 (sandbox mode unless BRIA_API_TOKEN is set).
+## Serve the app and its job consumer at http://127.0.0.1:$(PORT) (sandbox mode unless
+## BRIA_API_TOKEN is set); `make run PORT=5001` for another port.
 run: migrate
-	$(BIN)/flask --app webapp run --host 127.0.0.1 --port 5000
+	deploy/run
 
 ## Serve as in production: nginx in front (deploy/nginx.conf), gunicorn behind (gunicorn.conf.py).
 serve: migrate nginx

@@ -19,7 +19,7 @@ from tests.conftest import TOKEN, prepare_database
 from tests.support.fake_api import FakeBriaServer
 from tests.support.pages import VALID, hidden_inputs, input_value, main_text
 from tests.support.postgres import PostgresCluster
-from tests.support.processes import GunicornServer, gunicorn_servers, logged_lines
+from tests.support.processes import GunicornServer, gunicorn_servers, job_consumer, logged_lines
 from webapp.database.engine import make_engine
 from webapp.database.tables import submissions
 
@@ -67,7 +67,10 @@ def served(tmp_path) -> Iterator[Served]:
                 "WEBAPP_INSTANCE_PATH": str(tmp_path / "instance"),
             }
             log = tmp_path / "server.log"
-            with gunicorn_servers([env], [log]) as [server]:
+            with (
+                gunicorn_servers([env], [log]) as [server],
+                job_consumer(env, tmp_path / "consumer.log"),
+            ):
                 yield Served(server, log, api, cluster, url)
     finally:
         cluster.stop()

@@ -17,6 +17,9 @@ from webapp.database import migrate
 from webapp.database.engine import make_engine
 from webapp.database.tables import metadata
 
+#: The newest schema revision this code knows.
+HEAD = migrate.expected_revision()
+
 TABLES = {table.name for table in metadata.sorted_tables} | {"alembic_version"}
 
 
@@ -57,7 +60,7 @@ def test_db_upgrade_creates_the_schema_on_an_empty_sqlite_file(tmp_path):
         (None, "The database has no tables yet: run `flask --app webapp db upgrade` first."),
         (
             "0001",
-            "The database schema is out of date (0001, this code needs 0002): "
+            f"The database schema is out of date (0001, this code needs {HEAD}): "
             "run `flask --app webapp db upgrade`.",
         ),
     ],
@@ -160,7 +163,7 @@ def test_deploy_scripts_running_the_upgrade_at_once_on_postgresql_all_succeed(po
     ]
     outcomes = [deploy.communicate(timeout=60)[0] for deploy in deploys]
     assert [deploy.returncode for deploy in deploys] == [0] * 4
-    assert outcomes == ["Database at revision 0002.\n"] * 4
+    assert outcomes == [f"Database at revision {HEAD}.\n"] * 4
     engine = make_engine(url)
     assert migrate.schema_problem(engine) is None
     engine.dispose()
@@ -185,7 +188,7 @@ def test_an_upgrade_waits_for_another_longer_than_the_apps_limits(postgres, tmp_
         )
         time.sleep(4)  # past the app's limits: 1 s, and the watchdog's 2 s more
         assert deploy.poll() is None, "the upgrade gave up waiting"
-    assert deploy.communicate(timeout=60)[0] == "Database at revision 0002.\n"
+    assert deploy.communicate(timeout=60)[0] == f"Database at revision {HEAD}.\n"
     assert deploy.returncode == 0
     postgres.drop_database(name)
 

@@ -252,7 +252,11 @@ def test_every_page_has_the_navigation(client):
 
 
 def test_health_and_readiness_answer_without_calling_the_api(live_client, fake_api):
-    assert live_client.get("/healthz").get_json() == {"status": "ok", "mode": "live"}
+    assert live_client.get("/healthz").get_json() == {
+        "status": "ok",
+        "mode": "live",
+        "jobs": {"consumer": "not running", "waiting": 0},
+    }
     assert live_client.get("/readyz").get_json() == {"status": "ready", "mode": "live"}
     assert fake_api.fake.received == []
 

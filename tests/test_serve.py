@@ -37,11 +37,20 @@ def served(tmp_path_factory) -> Iterator[tuple[str, Path]]:
         yield url, log
 
 
-def test_healthz_answers_through_nginx_and_gunicorn(served):
+def test_healthz_answers_through_nginx_and_gunicorn_with_the_job_consumer_running(served):
     url, _ = served
-    answer = requests.get(url + "/healthz", timeout=5)
-    assert answer.status_code == 200
-    assert answer.json() == {"status": "ok", "mode": "sandbox"}
+    deadline = time.monotonic() + 30
+    while True:  # make serve starts the consumer beside gunicorn: it says so once it runs
+        answer = requests.get(url + "/healthz", timeout=5)
+        assert answer.status_code == 200
+        if answer.json()["jobs"]["consumer"] == "running" or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert answer.json() == {
+        "status": "ok",
+        "mode": "sandbox",
+        "jobs": {"consumer": "running", "waiting": 0},
+    }
 
 
 def test_a_project_is_created_through_gunicorn(served):

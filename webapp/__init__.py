@@ -25,8 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from webapp import access, health, projects
 from webapp.database import migrate
 from webapp.database.engine import UNAVAILABLE, write_heartbeat
-from webapp.housekeeping import Housekeeping
-from webapp.projects.snapshot import ProjectSnapshot
+from webapp.jobs import cli as jobs_cli
 from webapp.services import build_services
 from webapp.settings import FIXED_SETTINGS, ConfigError, dotenv_problem, read_settings
 from webapp.web import assets, errors, formatting, security
@@ -112,12 +111,13 @@ def _build(test_config: dict[str, Any] | None, instance_path: str | None, adapte
     formatting.init_app(app)
     errors.init_app(app)
     migrate.init_app(app)
+    svc.jobs.bind(app)
+    jobs_cli.init_app(app)
     app.context_processor(
         lambda: {"sandbox": settings.sandbox, "console_url": settings.bria_console_url}
     )
     for feature in FEATURES:
         feature.register(app)
-    svc.get(ProjectSnapshot).after_refresh.append(Housekeeping(svc))
     return app
 
 

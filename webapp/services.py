@@ -22,9 +22,9 @@ from webapp.bria import Bria
 from webapp.bria.transport import Transport
 from webapp.budget import Admission, RequestBudget
 from webapp.database.engine import make_engine
+from webapp.jobs import Jobs, make_huey
 from webapp.ledger.shared_reads import SharedReads
 from webapp.ledger.submissions import Ledger
-from webapp.outbox import Outbox
 from webapp.sandbox import SANDBOX_BASE_URL, SANDBOX_TOKEN, FakeBria, SandboxAdapter
 from webapp.settings import CONNECT_TIMEOUT_SECONDS, Settings
 
@@ -38,7 +38,7 @@ class Services:
     bria: Bria
     ledger: Ledger
     reads: SharedReads
-    outbox: Outbox
+    jobs: Jobs
     #: The shared request budget; None in the sandbox, which has no limit.
     budget: RequestBudget | None
     #: The sandbox's fake API when there is no token (None in real mode).
@@ -97,7 +97,7 @@ def build_services(
         bria=Bria(transport),
         ledger=Ledger(engine),
         reads=SharedReads(engine, lease_seconds=settings.bria_api_timeout + 10),
-        outbox=Outbox(),
+        jobs=Jobs(make_huey(settings.job_queue_url, instance), engine, settings.job_lease_seconds),
         budget=budget,
         fake=fake,
         timeout=settings.bria_api_timeout,

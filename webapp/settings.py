@@ -32,6 +32,11 @@ CONNECT_TIMEOUT_SECONDS = 5.0
 DEFAULT_REQUESTS_PER_MINUTE = 10
 #: gunicorn's threads a worker (gunicorn.conf.py reads the same WEB_THREADS).
 DEFAULT_THREADS = 64
+#: How long a job may run before another consumer may take its work over: longer
+#: than the slowest Bria call (a 25 MB upload on a slow link takes minutes).
+DEFAULT_JOB_LEASE_SECONDS = 600.0
+#: Threads of a job consumer: its jobs wait on Bria, they do not compute.
+DEFAULT_JOB_WORKERS = 8
 #: How old the shared list of projects may be before it is read from Bria again.
 DEFAULT_LIST_MAX_AGE_SECONDS = 30.0
 #: Long enough for a person who leaves the tab open over lunch or overnight.
@@ -71,6 +76,9 @@ class Settings:
     max_waiting_on_bria: int
     behind_proxy: bool
     session_cookie_secure: bool
+    job_queue_url: str
+    job_lease_seconds: float
+    job_workers: int
 
     @property
     def sandbox(self) -> bool:
@@ -283,7 +291,17 @@ def read_settings(env: Mapping[str, str], instance_path: Path) -> Settings:
         max_waiting_on_bria=_waiting_on_bria(env),
         behind_proxy=_flag(env, "BEHIND_PROXY"),
         session_cookie_secure=_flag(env, "SESSION_COOKIE_SECURE"),
+        job_queue_url=_queue_url(env),
+        job_lease_seconds=_number(env, "JOB_LEASE_SECONDS", DEFAULT_JOB_LEASE_SECONDS, 1, 3600),
+        job_workers=_whole(env, "JOB_WORKERS", DEFAULT_JOB_WORKERS, 1, 64),
     )
+
+
+def _queue_url(env: Mapping[str, str]) -> str:
+    raw = (env.get("JOB_QUEUE_URL") or "").strip()
+    if raw and urlsplit(raw).scheme not in ("redis", "rediss", "unix"):
+        raise ConfigError(f"JOB_QUEUE_URL must be a redis:// address, got {raw!r}")
+    return raw
 
 
 def dotenv_problem(path: Path) -> str | None:

@@ -7,6 +7,7 @@ repository's `gunicorn.conf.py`, as `make serve` does) and by the benchmark.
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -82,19 +83,34 @@ def running(
     """Run `command` until the block ends, its output in `log`, once `ready_url` answers."""
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as output:
+        # A session of its own: stopping it stops what it started too (`make run` starts
+        # a shell that starts the server and the job consumer).
         process = subprocess.Popen(
-            command, cwd=cwd, env=environment(env), stdout=output, stderr=subprocess.STDOUT
+            command,
+            cwd=cwd,
+            env=environment(env),
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         try:
             wait_until_up(ready_url, process, log)
             yield process
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_group(process)
+
+
+def stop_group(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to the process and everything in its session; SIGKILL after 15 s."""
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
 
 #: `flask --app webapp db upgrade`, the deploy step, with this interpreter.
@@ -110,6 +126,32 @@ def migrate(env: dict[str, str], cwd: Path = ROOT) -> None:
         check=True,
         capture_output=True,
     )
+
+
+@contextmanager
+def job_consumer(
+    env: dict[str, str], log: Path, app: str = "webapp"
+) -> Iterator[subprocess.Popen[bytes]]:
+    """A job consumer, `flask --app webapp jobs run`, with these settings (as `make run`
+    and `make serve` start one), until the block ends."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", app, "jobs", "run"],
+            cwd=ROOT,
+            env=environment(env),
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            yield process
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 def gunicorn_command(app: str = "webapp:create_app()") -> list[str]:

@@ -7,20 +7,16 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import replace
-from functools import partial
 from pathlib import Path
 from typing import Any
 
 import requests
 
+from webapp import create_app
 from webapp.bria import Bria
 from webapp.bria.transport import Transport
-from webapp.projects.service import reconcile_open
-from webapp.projects.snapshot import ProjectSnapshot
 from webapp.sandbox import SANDBOX_BASE_URL, FakeBria, Reply, SandboxAdapter
-from webapp.services import Services, build_services
-from webapp.settings import read_settings
+from webapp.services import Services
 
 TOKEN = "scripted-token"
 #: A scripted step: an exception to raise, an `Answer` to give, or a callable to run first.
@@ -69,28 +65,23 @@ def scripted_client(
 
 
 def scripted_services(
-    database_url: str,
-    folder: Path,
-    timeout: float = 2.0,
-    per_minute: int | None = None,
-    max_waiting: int = 48,
+    database_url: str, folder: Path, timeout: float = 2.0, per_minute: int | None = None
 ) -> tuple[Services, ScriptedAdapter]:
-    """The app's services, built as the app builds them, on a migrated database, with a
-    scripted fake standing in for Bria (the budget applies when `per_minute` is given)."""
-    env = {
+    """The app's services, as `create_app` builds them, on a migrated database, with a
+    scripted fake standing in for Bria (the budget applies when `per_minute` is given).
+
+    A `timeout` below what a setting may be (tests wait less) is set afterwards."""
+    adapter = ScriptedAdapter(FakeBria(folder / "fake-bria.sqlite3", TOKEN))
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "scripted-secret-0123456789",
         "BRIA_API_TOKEN": TOKEN,
         "BRIA_API_BASE_URL": SANDBOX_BASE_URL,
-        "BRIA_REQUESTS_PER_MINUTE": str(per_minute or 100_000),
+        "BRIA_REQUESTS_PER_MINUTE": per_minute or 100_000,
         "DATABASE_URL": database_url,
-        "SECRET_KEY": "scripted-secret-0123456789",
     }
-    settings = replace(
-        read_settings(env, folder),
-        bria_api_timeout=timeout,  # below what a setting may be: tests wait less
-        max_waiting_on_bria=max_waiting,
-    )
-    adapter = ScriptedAdapter(FakeBria(folder / "fake-bria.sqlite3", TOKEN))
-    svc = build_services(settings, folder, adapter)
-    svc.outbox.retry_seconds = 0.05
-    svc.get(ProjectSnapshot).after_refresh.append(partial(reconcile_open, svc))
+    app = create_app(config, instance_path=str(folder / "instance"), adapter=adapter)
+    svc: Services = app.extensions["webapp"]
+    object.__setattr__(svc, "timeout", timeout)
+    svc.bria.transport.timeout = (min(5.0, timeout), timeout)
     return svc, adapter

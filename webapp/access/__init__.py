@@ -9,6 +9,7 @@ from flask import Flask, redirect, request, url_for
 from werkzeug.security import generate_password_hash
 
 from webapp.access import views
+from webapp.access.gate import AccessGate
 from webapp.access.session import access_gate, signed_in
 from webapp.web.security import is_public_request
 
@@ -27,6 +28,10 @@ def register(app: Flask) -> None:
             return None
         target = request.full_path.rstrip("?") if request.method == "GET" else "/"
         return redirect(url_for("access.sign_in", next=target if target != "/" else None))
+
+    app.extensions["webapp"].jobs.periodic(
+        "access.forget-old", lambda svc: svc.get(AccessGate.of).forget_old(), minute="17"
+    )
 
     @app.cli.command("hash-password")
     @click.password_option(help="The access password people will type.")

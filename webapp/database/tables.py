@@ -131,3 +131,34 @@ heartbeat = Table(
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("beat_at", Float, nullable=False),
 )
+
+#: Work that outlives a request, one row per thing to do, keyed by what it does
+#: ("image:17", "status:model:4"): the job engine only wakes a row up; the row says
+#: whether it is waiting (until `not_before`), running (leased until `lease_until`
+#: by `lease_owner`), done or failed (with `last_error` in words).
+work = Table(
+    "work",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("kind", String(50), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("payload", Text, nullable=True),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("not_before", Float, nullable=False),
+    Column("lease_until", Float, nullable=True),
+    Column("lease_owner", String(64), nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+Index("ix_work_state_not_before", work.c.state, work.c.not_before)
+Index("ix_work_kind_state", work.c.kind, work.c.state)
+
+#: Each job consumer's last sign of life: what `/healthz` reads.
+job_consumers = Table(
+    "job_consumers",
+    metadata,
+    Column("name", String(200), primary_key=True),
+    Column("started_at", Float, nullable=False),
+    Column("beat_at", Float, nullable=False),
+)

@@ -335,6 +335,17 @@ class Ledger:
         with self.engine.begin() as db:
             db.execute(delete(name_holds).where(name_holds.c.submission_id.in_(done_before)))
 
+    def names_held_by_done_work(self) -> bool:
+        """Whether a name is still held by work Bria did (until a list read shows it)."""
+        query = (
+            select(name_holds.c.name_key)
+            .join(submissions, submissions.c.id == name_holds.c.submission_id)
+            .where(submissions.c.state == DONE)
+            .limit(1)
+        )
+        with self.engine.connect() as db:
+            return db.execute(query).first() is not None
+
     def forget_drafts_older_than(self, seconds: float) -> int:
         """Drafts (nothing sent) nobody came back to: what was typed is not kept for ever."""
         with self.engine.begin() as db:

@@ -48,6 +48,8 @@ CLOCK_SKEW_SECONDS = 120.0
 #: is asked what became of it (its request's own process has given up by then).
 PENDING_GRACE_SECONDS = 5.0
 PENDING_POLL_SECONDS = 0.05
+#: The job that writes an outcome the database could not take when Bria answered.
+RECORD_TASK = "projects.record"
 
 
 class Result(enum.Enum):
@@ -249,28 +251,38 @@ def _record(
     failure: Failure | None = None,
     project: dict[str, Any] | None = None,
 ) -> Outcome:
-    """Write the outcome; when the database cannot take it, keep it in the outbox
-    and return it marked unrecorded, so that the view shows it from here."""
+    """Write the outcome. When the database cannot take it, the write waits on the job
+    runner (`projects.record`) and the outcome is returned marked unrecorded, so that
+    the view shows it from here."""
     message = failure.as_dict() if failure else None
-
-    def write() -> None:
-        if result is Result.DONE:
-            kept = project if kind != DELETE else None
-            svc.ledger.record_done(submission_id, kept, message)
-            _after_done(svc, kind, project)
-        elif result is Result.NOT_SENT:
-            svc.ledger.record_not_sent(submission_id, message or {})
-        elif result is Result.UNKNOWN:
-            svc.ledger.record_unknown(submission_id, message or {}, release_name=kind != CREATE)
-        else:
-            svc.ledger.record_refused(submission_id, message or {})
-
     try:
-        write()
+        record(svc, submission_id, kind, result.value, message, project)
     except UNAVAILABLE:
-        svc.outbox.add(f"{kind} {submission_id} {result.value}", write)
+        log.warning("the database is out of reach: %s %s %s waits", kind, submission_id, result)
+        svc.jobs.call(RECORD_TASK, submission_id, kind, result.value, message, project)
         return Outcome(result, submission_id, project, failure, recorded=False)
     return Outcome(result, submission_id, project, failure)
+
+
+def record(
+    svc: Services,
+    submission_id: str,
+    kind: str,
+    result: str,
+    message: dict[str, Any] | None,
+    project: dict[str, Any] | None,
+) -> None:
+    """Keep what Bria did with a submission (a task of its own when the database was
+    out of reach: writing twice changes nothing, the ledger writes only open rows)."""
+    if result == Result.DONE.value:
+        svc.ledger.record_done(submission_id, project if kind != DELETE else None, message)
+        _after_done(svc, kind, project)
+    elif result == Result.NOT_SENT.value:
+        svc.ledger.record_not_sent(submission_id, message or {})
+    elif result == Result.UNKNOWN.value:
+        svc.ledger.record_unknown(submission_id, message or {}, release_name=kind != CREATE)
+    else:
+        svc.ledger.record_refused(submission_id, message or {})
 
 
 def _after_done(svc: Services, kind: str, project: dict[str, Any] | None) -> None:
@@ -379,10 +391,20 @@ def _match(svc: Services, submission: Submission, as_of: float) -> Outcome | Non
     return None
 
 
-def reconcile_open(svc: Services, as_of: float) -> None:
-    """After each list read: reconcile creates that were pending past their time or
-    unknown, and free the names the list now shows. Called with the read's start time."""
+def reconcile_open(svc: Services) -> None:
+    """On the job runner, once a minute: creates pending past their time (their process
+    gave up or died) or of unknown outcome are looked for in the list, and the names
+    of work the list now shows are freed. The list is read only when there is
+    something to look for, at most once a list period for everyone."""
+    snapshot = svc.get(ProjectSnapshot)
+    cutoff = snapshot.now() - svc.timeout - 1 - PENDING_GRACE_SECONDS
+    waiting = svc.ledger.open_submissions(before=cutoff)
+    if not waiting and not svc.ledger.names_held_by_done_work():
+        return
+    as_of = snapshot.refresh().as_of
+    if as_of is None:
+        return
     svc.ledger.release_names_listed_since(as_of)
-    cutoff = as_of - svc.timeout - 1 - PENDING_GRACE_SECONDS
-    for submission in svc.ledger.open_submissions(before=cutoff):
-        _match(svc, submission, as_of)
+    for submission in waiting:
+        if submission.attempted_at is not None and submission.attempted_at <= as_of:
+            _match(svc, submission, as_of)

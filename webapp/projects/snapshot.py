@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -118,8 +117,6 @@ class ProjectSnapshot:
         self.reads = svc.reads
         self.ttl = svc.settings.bria_list_max_age
         self.project_ttl = PROJECT_TTL_SECONDS
-        #: Called with the start time of every successful list read (reconciliation).
-        self.after_refresh: list[Callable[[float], None]] = []
         self._insert = insert_unless_present(self.engine, snapshot_projects)
 
     # -- keeping it fresh ----------------------------------------------------
@@ -153,11 +150,6 @@ class ProjectSnapshot:
                 rows = [row for row in batch if row["id"] not in deleted_since]
                 if rows:
                     db.execute(self._insert, rows)
-        for listener in self.after_refresh:
-            try:
-                listener(began_at)
-            except Exception:  # a task after the read must not undo the read
-                log.exception("after a read of the list of projects, %r failed", listener)
 
     @staticmethod
     def _deleted_since(db: Connection, began_at: float) -> set[int]:
