@@ -21,11 +21,11 @@ from webapp.settings import (
 
 def test_defaults_mean_sandbox_mode_with_a_generated_secret(tmp_path):
     settings = read_settings({}, tmp_path)
-    assert settings.sandbox and settings.bria_api_token == ""
+    assert settings.sandbox and settings.token == ""
     assert settings.bria_api_base_url == DEFAULT_BASE_URL
     assert settings.bria_api_timeout == 30.0
     assert settings.bria_requests_per_minute == 10
-    assert len(settings.secret_key) == 64
+    assert len(settings.secret_key.get_secret_value()) == 64
     assert settings.database_url == f"sqlite:///{tmp_path / 'webapp.sqlite3'}"
     assert not settings.behind_proxy and not settings.session_cookie_secure
 
@@ -43,10 +43,10 @@ def test_values_are_read_as_text_so_a_numeric_token_stays_a_string(tmp_path):
         },
         tmp_path,
     )
-    assert settings.bria_api_token == "0012345"
+    assert settings.token == "0012345"
     assert settings.bria_api_base_url == "https://x.example/v1"
     assert settings.bria_api_timeout == 2.5
-    assert settings.secret_key == "sixteen-chars-or-more"
+    assert settings.secret_key.get_secret_value() == "sixteen-chars-or-more"
     assert settings.behind_proxy
     assert settings.database_url == "postgresql+psycopg://app:pw@db.internal/ledger"
     assert settings.database.pool_size == 3

@@ -84,7 +84,7 @@ def build_services(
         budget = RequestBudget(engine, settings.bria_requests_per_minute)
         transport = Transport(
             settings.bria_api_base_url,
-            settings.bria_api_token,
+            settings.token,
             settings.bria_api_timeout,
             connect_timeout=CONNECT_TIMEOUT_SECONDS,
             adapter=adapter,

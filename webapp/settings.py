@@ -1,139 +1,84 @@
 """Settings read from the environment (and a `.env` file), with their defaults and checks.
 
-A setting that cannot be used stops the app at start-up with one line naming it:
-a careless value must never be half-used (an `http://` address carrying the token
-in clear) or silently ignored (the sandbox standing in for a token that did not
-load). Values are read as plain strings on purpose: Flask's `from_prefixed_env`
-parses JSON, which would turn an all-digit token into an int.
+pydantic-settings reads and types them; what is the app's own is the words. A
+setting that cannot be used stops the app at start-up with one line naming it
+(`BRIA_API_TIMEOUT must be between 1 and 300, got 'inf'`): a careless value must
+never be half-used (an `http://` address carrying the token in clear) or silently
+ignored (the sandbox standing in for a token that did not load). Values are read as
+text: Flask's `from_prefixed_env` would parse JSON and turn an all-digit token into
+an int. The token and the secret key are `SecretStr`: no repr or log shows them.
 """
 
 from __future__ import annotations
 
 import ipaddress
-import math
 import os
 import re
 import secrets
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlsplit
+
+from pydantic import (
+    BeforeValidator,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from webapp.database.engine import DatabaseSettings, normalise_url
 
 DEFAULT_BASE_URL = "https://engine.prod.bria-api.com/v1"
 DEFAULT_CONSOLE_URL = "https://platform.bria.ai/console/tailored-generation"
-DEFAULT_TIMEOUT_SECONDS = 30.0
-TIMEOUT_RANGE = (1.0, 300.0)
 CONNECT_TIMEOUT_SECONDS = 5.0
-#: The free plan's limit; the README lists the other plans'.
-DEFAULT_REQUESTS_PER_MINUTE = 10
 #: gunicorn's threads a worker (gunicorn.conf.py reads the same WEB_THREADS).
 DEFAULT_THREADS = 64
-#: How long a job may run before another consumer may take its work over: longer
-#: than the slowest Bria call (a 25 MB upload on a slow link takes minutes).
-DEFAULT_JOB_LEASE_SECONDS = 600.0
-#: Threads of a job consumer: its jobs wait on Bria, they do not compute.
-DEFAULT_JOB_WORKERS = 8
-#: How old the shared list of projects may be before it is read from Bria again.
-DEFAULT_LIST_MAX_AGE_SECONDS = 30.0
 #: Long enough for a person who leaves the tab open over lunch or overnight.
 CSRF_TIME_LIMIT_SECONDS = 24 * 60 * 60
-#: A long paste into the description gets a message beside it, with every answer kept:
-#: the limit on a body is far above what the form accepts.
+#: Every form's body: a long paste into a description gets a message beside it, with
+#: every answer kept, far below this. Upload routes set their own, larger limit.
 MAX_BODY_BYTES = 2**20
-BOOLEAN_WORDS = {
-    "1": True,
-    "true": True,
-    "yes": True,
-    "on": True,
-    "0": False,
-    "false": False,
-    "no": False,
-    "off": False,
-}
+BOOLEAN_WORDS = {**dict.fromkeys(("1", "true", "yes", "on"), True)}
+BOOLEAN_WORDS |= dict.fromkeys(("0", "false", "no", "off"), False)
+#: Names the app answers to when ALLOWED_HOSTS is not set: this machine only.
+LOCAL_HOSTS = ["localhost", "127.0.0.1", "::1", "[::1]"]
+#: Werkzeug's password hashes: "method$salt$hash" (see `flask --app webapp hash-password`).
+_PASSWORD_HASH = re.compile(r"^(scrypt|pbkdf2):[a-z0-9:]+\$[^$]+\$[0-9a-f]+$")
+_HOST = re.compile(r"^[A-Za-z0-9.-]+$|^[0-9a-fA-F:.]+$")
+SHORTEST_SECRET_KEY = 16
+#: Settings whose values may hold a secret (a password in an address): never repeated.
+SECRET_SETTINGS = (
+    "BRIA_API_TOKEN",
+    "SECRET_KEY",
+    "ACCESS_PASSWORD_HASH",
+    "DATABASE_URL",
+    "JOB_QUEUE_URL",
+)
 
 
 class ConfigError(ValueError):
     """A setting cannot be used; the message names it and says why, in one line."""
 
 
-@dataclass(frozen=True)
-class Settings:
-    bria_api_token: str
-    bria_api_base_url: str
-    bria_api_timeout: float
-    bria_requests_per_minute: int
-    bria_console_url: str
-    bria_list_max_age: float
-    secret_key: str
-    database_url: str
-    database: DatabaseSettings
-    access_password_hash: str
-    allowed_hosts: list[str]
-    max_waiting_on_bria: int
-    behind_proxy: bool
-    session_cookie_secure: bool
-    job_queue_url: str
-    job_lease_seconds: float
-    job_workers: int
-
-    @property
-    def sandbox(self) -> bool:
-        return not self.bria_api_token
-
-    def as_flask_config(self) -> dict[str, Any]:
-        return {
-            "BRIA_API_TOKEN": self.bria_api_token,
-            "BRIA_API_BASE_URL": self.bria_api_base_url,
-            "BRIA_API_TIMEOUT": self.bria_api_timeout,
-            "BRIA_REQUESTS_PER_MINUTE": self.bria_requests_per_minute,
-            "BRIA_CONSOLE_URL": self.bria_console_url,
-            "BRIA_LIST_MAX_AGE": self.bria_list_max_age,
-            "SECRET_KEY": self.secret_key,
-            "DATABASE_URL": self.database_url,
-            "DATABASE": self.database,
-            "ACCESS_PASSWORD_HASH": self.access_password_hash,
-            # Flask answers 400 to a request for any other host: a page elsewhere cannot
-            # reach the app through a name it controls (DNS rebinding).
-            "TRUSTED_HOSTS": self.allowed_hosts,
-            "BEHIND_PROXY": self.behind_proxy,
-            "SESSION_COOKIE_SECURE": self.session_cookie_secure,
-        }
+def _flag(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    word = value.strip().lower()
+    if word not in BOOLEAN_WORDS:
+        raise ValueError(f"must be one of {', '.join(BOOLEAN_WORDS)}")
+    return BOOLEAN_WORDS[word]
 
 
-def _number(env: Mapping[str, str], name: str, default: float, low: float, high: float) -> float:
-    raw = (env.get(name) or "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
-    if not math.isfinite(value) or not low <= value <= high:
-        raise ConfigError(f"{name} must be between {low:g} and {high:g}, got {raw!r}")
-    return value
+Flag = Annotated[bool, BeforeValidator(_flag)]
 
 
-def _whole(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
-    raw = (env.get(name) or "").strip()
-    if not raw:
-        return default
-    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
-        raise ConfigError(f"{name} must be a whole number from {low} to {high}, got {raw!r}")
-    return int(raw)
-
-
-def _flag(env: Mapping[str, str], name: str) -> bool:
-    raw = (env.get(name) or "").strip().lower()
-    if not raw:
-        return False
-    if raw not in BOOLEAN_WORDS:
-        known = ", ".join(BOOLEAN_WORDS)
-        raise ConfigError(f"{name} must be one of {known}, got {env.get(name)!r}")
-    return BOOLEAN_WORDS[raw]
+def _number(default: float, low: float, high: float, name: str) -> Any:
+    return Field(default, ge=low, le=high, allow_inf_nan=False, alias=name)
 
 
 def _is_loopback(host: str | None) -> bool:
@@ -145,93 +90,232 @@ def _is_loopback(host: str | None) -> bool:
         return False
 
 
-_HOST = re.compile(r"^[A-Za-z0-9.-]+$|^[0-9a-fA-F:.]+$")
-
-
-def _api_url(env: Mapping[str, str], name: str, default: str) -> str:
-    raw = (env.get(name) or default).strip().rstrip("/")
+def _api_url(raw: str) -> str:
+    raw = raw.strip().rstrip("/")
     try:
         parts = urlsplit(raw)
         port = parts.port  # raises for a port that is not a number from 0 to 65535
     except ValueError:
-        raise ConfigError(f"{name} is not a web address, got {raw!r}") from None
+        raise ValueError("is not a web address") from None
     if parts.scheme not in ("https", "http") or not parts.hostname or port == 0:
-        raise ConfigError(f"{name} must be an https:// address, got {raw!r}")
+        raise ValueError("must be an https:// address")
     if not _HOST.match(parts.hostname) or not raw.isascii() or " " in raw:
-        raise ConfigError(f"{name} has a host name that cannot be right, got {raw!r}")
+        raise ValueError("has a host name that cannot be right")
     if parts.scheme == "http" and not _is_loopback(parts.hostname):
-        raise ConfigError(
-            f"{name} must use https:// for a host other than this machine (the token would "
-            f"travel in clear), got {raw!r}"
+        raise ValueError(
+            "must use https:// for a host other than this machine (the token would travel in clear)"
         )
     if parts.username or parts.password or "?" in raw or "#" in raw:
-        raise ConfigError(f"{name} must not carry a user, a query or a fragment, got {raw!r}")
+        raise ValueError("must not carry a user, a query or a fragment")
     return raw
 
 
-def _token(env: Mapping[str, str]) -> str:
-    token = (env.get("BRIA_API_TOKEN") or "").strip()
-    if token and not all(33 <= ord(ch) <= 126 for ch in token):
-        raise ConfigError(
-            "BRIA_API_TOKEN must be printable ASCII without spaces or quotes such as “ ”: "
-            "copy it again from Bria's console"
+class Settings(BaseSettings):
+    """Every setting the app reads, by the environment variable that sets it."""
+
+    model_config = SettingsConfigDict(
+        frozen=True, extra="ignore", str_strip_whitespace=True, validate_default=True
+    )
+
+    bria_api_token: SecretStr = Field(SecretStr(""), alias="BRIA_API_TOKEN")
+    bria_api_base_url: str = Field(DEFAULT_BASE_URL, alias="BRIA_API_BASE_URL")
+    bria_api_timeout: float = _number(30.0, 1, 300, "BRIA_API_TIMEOUT")
+    bria_requests_per_minute: int = Field(10, ge=1, le=100_000, alias="BRIA_REQUESTS_PER_MINUTE")
+    bria_console_url: str = Field(DEFAULT_CONSOLE_URL, alias="BRIA_CONSOLE_URL")
+    bria_list_max_age: float = _number(30.0, 0, 3600, "BRIA_LIST_MAX_AGE")
+    secret_key: SecretStr = Field(alias="SECRET_KEY", min_length=SHORTEST_SECRET_KEY)
+    database_url: str = Field(alias="DATABASE_URL")
+    database_pool_size: int = Field(5, ge=1, le=100, alias="DATABASE_POOL_SIZE")
+    database_max_overflow: int = Field(5, ge=0, le=100, alias="DATABASE_MAX_OVERFLOW")
+    database_pool_timeout: float = _number(5.0, 0.1, 60, "DATABASE_POOL_TIMEOUT")
+    database_connect_timeout: float = _number(3.0, 1, 60, "DATABASE_CONNECT_TIMEOUT")
+    database_statement_timeout: float = _number(5.0, 0.1, 60, "DATABASE_STATEMENT_TIMEOUT")
+    access_password_hash: str = Field("", alias="ACCESS_PASSWORD_HASH")
+    allowed_hosts: Annotated[list[str], BeforeValidator(lambda v: _hosts(v))] = Field(
+        default_factory=lambda: list(LOCAL_HOSTS), alias="ALLOWED_HOSTS"
+    )
+    web_threads: int = Field(DEFAULT_THREADS, ge=1, le=1000, alias="WEB_THREADS")
+    behind_proxy: Flag = Field(False, alias="BEHIND_PROXY")
+    session_cookie_secure: Flag = Field(False, alias="SESSION_COOKIE_SECURE")
+    #: Where the job runner keeps its queue: Redis for several servers, else SQLite.
+    job_queue_url: str = Field("", alias="JOB_QUEUE_URL")
+    #: How long a job may run before another consumer may take its work over: longer
+    #: than the slowest Bria call (a 25 MB upload on a slow link takes minutes).
+    job_lease_seconds: float = _number(600.0, 1, 3600, "JOB_LEASE_SECONDS")
+    #: Threads of a job consumer: its jobs wait on Bria, they do not compute.
+    job_workers: int = Field(8, ge=1, le=64, alias="JOB_WORKERS")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        **others: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Only what `read_settings` hands over: the environment it was given."""
+        return (init_settings,)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_values_are_unset(cls, data: Any) -> Any:
+        """`FOO=` in a .env file means "not set": the default applies."""
+        return {k: v for k, v in data.items() if not (isinstance(v, str) and not v.strip())}
+
+    @field_validator("bria_api_base_url", "bria_console_url")
+    @classmethod
+    def _https(cls, value: str) -> str:
+        return _api_url(value)
+
+    @field_validator("bria_api_token")
+    @classmethod
+    def _printable(cls, value: SecretStr) -> SecretStr:
+        if not all(33 <= ord(ch) <= 126 for ch in value.get_secret_value()):
+            raise ValueError(
+                "must be printable ASCII without spaces or quotes such as “ ”: copy it again "
+                "from Bria's console"
+            )
+        return value
+
+    @field_validator("access_password_hash")
+    @classmethod
+    def _a_hash(cls, value: str) -> str:
+        if value and not _PASSWORD_HASH.match(value):
+            raise ValueError(
+                "must be a hash, not the password: make it with `flask --app webapp hash-password`"
+            )
+        return value
+
+    @field_validator("job_queue_url")
+    @classmethod
+    def _redis(cls, value: str) -> str:
+        if value and urlsplit(value).scheme not in ("redis", "rediss", "unix"):
+            raise ValueError("must be a redis:// address")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _driver(cls, value: str) -> str:
+        return normalise_url(value)
+
+    # -- what the rest of the app reads ---------------------------------------
+
+    @property
+    def token(self) -> str:
+        return self.bria_api_token.get_secret_value()
+
+    @property
+    def sandbox(self) -> bool:
+        return not self.token
+
+    @property
+    def max_waiting_on_bria(self) -> int:
+        """How many requests of one process may wait on Bria at once: three quarters of its
+        threads, so that the rest always serve the pages that need no Bria (the form,
+        /healthz, sign-in) however slow Bria is."""
+        return max(1, self.web_threads - max(1, self.web_threads // 4))
+
+    @property
+    def database(self) -> DatabaseSettings:
+        return DatabaseSettings(
+            pool_size=self.database_pool_size,
+            max_overflow=self.database_max_overflow,
+            pool_timeout=self.database_pool_timeout,
+            connect_timeout=self.database_connect_timeout,
+            statement_timeout=self.database_statement_timeout,
         )
-    others = sorted(name for name in env if name.startswith("BRIA_") and name != "BRIA_API_TOKEN")
-    if not token and ("BRIA_API_TOKEN" in env or others):
-        present = "BRIA_API_TOKEN is empty" if "BRIA_API_TOKEN" in env else "it is not set"
-        raise ConfigError(
-            f"BRIA_API_TOKEN is needed: {present} while {', '.join(others) or 'it'} "
-            "is. Set the token, or remove every BRIA_ setting to run the sandbox."
-        )
-    return token
+
+    def as_flask_config(self) -> dict[str, Any]:
+        return {
+            "BRIA_API_TIMEOUT": self.bria_api_timeout,
+            "BRIA_CONSOLE_URL": self.bria_console_url,
+            "SECRET_KEY": self.secret_key.get_secret_value(),
+            "DATABASE_URL": self.database_url,
+            "DATABASE": self.database,
+            # Flask answers 400 to a request for any other host: a page elsewhere cannot
+            # reach the app through a name it controls (DNS rebinding).
+            "TRUSTED_HOSTS": self.allowed_hosts,
+            "BEHIND_PROXY": self.behind_proxy,
+            "SESSION_COOKIE_SECURE": self.session_cookie_secure,
+        }
 
 
-#: Names the app answers to when ALLOWED_HOSTS is not set: this machine only.
-LOCAL_HOSTS = ["localhost", "127.0.0.1", "::1", "[::1]"]
-#: Werkzeug's password hashes: "method$salt$hash" (see `flask --app webapp hash-password`).
-_PASSWORD_HASH = re.compile(r"^(scrypt|pbkdf2):[a-z0-9:]+\$[^$]+\$[0-9a-f]+$")
-SHORTEST_SECRET_KEY = 16
-
-
-def _secret_key(env: Mapping[str, str], instance_path: Path) -> str:
-    key = (env.get("SECRET_KEY") or "").strip()
-    if not key:
-        return load_secret_key(instance_path)
-    if len(key) < SHORTEST_SECRET_KEY:
-        raise ConfigError(
-            f"SECRET_KEY must be at least {SHORTEST_SECRET_KEY} characters (it signs sessions): "
-            "make one with `python -c 'import secrets; print(secrets.token_hex(32))'`"
-        )
-    return key
-
-
-def _password_hash(env: Mapping[str, str]) -> str:
-    value = (env.get("ACCESS_PASSWORD_HASH") or "").strip()
-    if value and not _PASSWORD_HASH.match(value):
-        raise ConfigError(
-            "ACCESS_PASSWORD_HASH must be a hash, not the password: make it with "
-            "`flask --app webapp hash-password`"
-        )
-    return value
-
-
-def _hosts(env: Mapping[str, str]) -> list[str]:
-    raw = (env.get("ALLOWED_HOSTS") or "").strip()
-    if not raw:
-        return list(LOCAL_HOSTS)
-    hosts = [host.strip().lower() for host in raw.split(",") if host.strip()]
+def _hosts(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    hosts = [host.strip().lower() for host in value.split(",") if host.strip()]
     for host in hosts:
         if not re.fullmatch(r"\.?[a-z0-9.-]+|\[?[0-9a-f:.]+\]?", host):
-            raise ConfigError(f"ALLOWED_HOSTS must list host names, got {host!r}")
+            raise ValueError(f"must list host names, got {host!r}")
     return hosts
 
 
-def _waiting_on_bria(env: Mapping[str, str]) -> int:
-    """How many requests of one process may wait on Bria at once: three quarters of its
-    threads (gunicorn's WEB_THREADS), so that the rest always serve the pages that need
-    no Bria (the form, /healthz, sign-in) however slow Bria is."""
-    threads = _whole(env, "WEB_THREADS", DEFAULT_THREADS, 1, 1000)
-    return max(1, threads - max(1, threads // 4))
+#: What pydantic says, in the app's words (the bounds come from the field).
+_WORDS = {
+    "greater_than_equal": "must be between {ge:g} and {le:g}",
+    "less_than_equal": "must be between {ge:g} and {le:g}",
+    "finite_number": "must be between {ge:g} and {le:g}",
+    "float_parsing": "must be a number",
+    "float_type": "must be a number",
+    "int_parsing": "must be a whole number from {ge} to {le}",
+    "int_from_float": "must be a whole number from {ge} to {le}",
+    "too_short": (
+        "must be at least {min_length} characters (it signs sessions): make one with "
+        "`python -c 'import secrets; print(secrets.token_hex(32))'`"
+    ),
+}
+
+
+def _in_words(error: ValidationError, env: Mapping[str, str]) -> ConfigError:
+    first = error.errors(include_url=False)[0]
+    name = str(first["loc"][0]) if first["loc"] else ""
+    field = next((f for f in Settings.model_fields.values() if f.alias == name), None)
+    bounds = {"ge": None, "le": None, "min_length": None}
+    for rule in field.metadata if field else ():
+        for key in bounds:
+            if getattr(rule, key, None) is not None:
+                bounds[key] = getattr(rule, key)
+    if first["type"] == "value_error":
+        reason = str(first.get("ctx", {}).get("error", first["msg"]))
+    elif first["type"] in ("int_parsing", "int_from_float", "greater_than_equal") and isinstance(
+        bounds["ge"], int
+    ):
+        reason = _WORDS["int_parsing"].format(**bounds)
+    else:
+        reason = _WORDS.get(first["type"], first["msg"]).format(**bounds)
+    raw = env.get(name)
+    if name in SECRET_SETTINGS or raw is None or ", got " in reason:
+        return ConfigError(f"{name} {reason}")
+    return ConfigError(f"{name} {reason}, got {raw!r}")
+
+
+def _token_problem(env: Mapping[str, str]) -> str | None:
+    """A BRIA_ setting with no token: the sandbox must not quietly stand in for Bria."""
+    token = (env.get("BRIA_API_TOKEN") or "").strip()
+    others = sorted(name for name in env if name.startswith("BRIA_") and name != "BRIA_API_TOKEN")
+    if token or not ("BRIA_API_TOKEN" in env or others):
+        return None
+    present = "BRIA_API_TOKEN is empty" if "BRIA_API_TOKEN" in env else "it is not set"
+    return (
+        f"BRIA_API_TOKEN is needed: {present} while {', '.join(others) or 'it'} "
+        "is. Set the token, or remove every BRIA_ setting to run the sandbox."
+    )
+
+
+def read_settings(env: Mapping[str, str], instance_path: Path) -> Settings:
+    """Every setting the app needs, checked; raises `ConfigError` naming the first bad one."""
+    problem = _token_problem(env)
+    if problem:
+        raise ConfigError(problem)
+    known = {field.alias for field in Settings.model_fields.values()}
+    given: dict[str, Any] = {name: env[name] for name in known if name in env}
+    if not (given.get("SECRET_KEY") or "").strip():
+        given["SECRET_KEY"] = load_secret_key(instance_path)
+    if not (given.get("DATABASE_URL") or "").strip():
+        given["DATABASE_URL"] = f"sqlite:///{instance_path / 'webapp.sqlite3'}"
+    try:
+        return Settings(**given)
+    except ValidationError as error:
+        raise _in_words(error, env) from None
 
 
 def load_secret_key(instance_path: Path) -> str:
@@ -255,53 +339,6 @@ def load_secret_key(instance_path: Path) -> str:
     with os.fdopen(fd, "w") as handle:
         handle.write(key + "\n")
     return key
-
-
-def read_settings(env: Mapping[str, str], instance_path: Path) -> Settings:
-    """Every setting the app needs, checked; raises `ConfigError` naming the first bad one."""
-    token = _token(env)
-    database_url = normalise_url(
-        (env.get("DATABASE_URL") or "").strip() or f"sqlite:///{instance_path / 'webapp.sqlite3'}"
-    )
-    database = DatabaseSettings(
-        pool_size=_whole(env, "DATABASE_POOL_SIZE", DatabaseSettings.pool_size, 1, 100),
-        max_overflow=_whole(env, "DATABASE_MAX_OVERFLOW", DatabaseSettings.max_overflow, 0, 100),
-        pool_timeout=_number(env, "DATABASE_POOL_TIMEOUT", DatabaseSettings.pool_timeout, 0.1, 60),
-        connect_timeout=_number(
-            env, "DATABASE_CONNECT_TIMEOUT", DatabaseSettings.connect_timeout, 1, 60
-        ),
-        statement_timeout=_number(
-            env, "DATABASE_STATEMENT_TIMEOUT", DatabaseSettings.statement_timeout, 0.1, 60
-        ),
-    )
-    return Settings(
-        bria_api_token=token,
-        bria_api_base_url=_api_url(env, "BRIA_API_BASE_URL", DEFAULT_BASE_URL),
-        bria_api_timeout=_number(env, "BRIA_API_TIMEOUT", DEFAULT_TIMEOUT_SECONDS, *TIMEOUT_RANGE),
-        bria_requests_per_minute=_whole(
-            env, "BRIA_REQUESTS_PER_MINUTE", DEFAULT_REQUESTS_PER_MINUTE, 1, 100_000
-        ),
-        bria_console_url=_api_url(env, "BRIA_CONSOLE_URL", DEFAULT_CONSOLE_URL),
-        bria_list_max_age=_number(env, "BRIA_LIST_MAX_AGE", DEFAULT_LIST_MAX_AGE_SECONDS, 0, 3600),
-        secret_key=_secret_key(env, instance_path),
-        database_url=database_url,
-        database=database,
-        access_password_hash=_password_hash(env),
-        allowed_hosts=_hosts(env),
-        max_waiting_on_bria=_waiting_on_bria(env),
-        behind_proxy=_flag(env, "BEHIND_PROXY"),
-        session_cookie_secure=_flag(env, "SESSION_COOKIE_SECURE"),
-        job_queue_url=_queue_url(env),
-        job_lease_seconds=_number(env, "JOB_LEASE_SECONDS", DEFAULT_JOB_LEASE_SECONDS, 1, 3600),
-        job_workers=_whole(env, "JOB_WORKERS", DEFAULT_JOB_WORKERS, 1, 64),
-    )
-
-
-def _queue_url(env: Mapping[str, str]) -> str:
-    raw = (env.get("JOB_QUEUE_URL") or "").strip()
-    if raw and urlsplit(raw).scheme not in ("redis", "rediss", "unix"):
-        raise ConfigError(f"JOB_QUEUE_URL must be a redis:// address, got {raw!r}")
-    return raw
 
 
 def dotenv_problem(path: Path) -> str | None:
@@ -337,5 +374,4 @@ FIXED_SETTINGS: dict[str, Any] = {
     "WTF_CSRF_SSL_STRICT": False,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
-    "BRIA_CONNECT_TIMEOUT": CONNECT_TIMEOUT_SECONDS,
 }

@@ -25,6 +25,7 @@ import logging
 import os
 import secrets
 import socket
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -102,10 +103,12 @@ class Jobs:
         self.tasks: dict[str, Any] = {}
         self.name = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
         self._app: Flask | None = None
+        self._starting = threading.Lock()
+        self._has_started = False
         self._insert_consumer = insert_unless_present(engine, job_consumers)
         self._run = huey.task(name="run")(self._run_key)
         huey.periodic_task(crontab(), name="sweep")(self._every_minute)
-        huey.on_startup(name="consumer-started")(self._every_minute)
+        huey.on_startup(name="consumer-started")(self._started)
         self.periodic("jobs.forget-done", self._forget_done, minute="37")
 
     def bind(self, app: Flask) -> None:
@@ -264,6 +267,20 @@ class Jobs:
         with self._context():
             self.beat()
             self.sweep()
+
+    def _started(self) -> None:
+        """Once per consumer (huey calls this in each worker thread): besides the sweep,
+        a wake for each run under way when its lease ends. Its own wake may have been
+        lost with a consumer killed while it held it."""
+        with self._starting:
+            if self._has_started:
+                return
+            self._has_started = True
+        self._every_minute()
+        with self._context():
+            now = self.queue.now()
+            for key, lease_until in self.queue.leased():
+                self.wake(key, delay=max(0.0, lease_until - now) + 1)
 
     def _forget_done(self, svc: Any) -> None:
         self.queue.forget_done_older_than(DONE_KEPT_SECONDS)

@@ -189,6 +189,17 @@ class WorkQueue:
         with self.engine.connect() as db:
             return list(db.execute(query).scalars())
 
+    def leased(self, limit: int = 1000) -> list[tuple[str, float]]:
+        """Work being run, and when each run's lease ends."""
+        query = (
+            select(work.c.key, work.c.lease_until)
+            .where(work.c.state == RUNNING)
+            .order_by(work.c.lease_until)
+            .limit(limit)
+        )
+        with self.engine.connect() as db:
+            return [(key, until) for key, until in db.execute(query)]
+
     def waiting_count(self) -> int:
         with self.engine.connect() as db:
             return db.execute(
