@@ -8,7 +8,7 @@ export PORT
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_INSTALL := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends
 
-.PHONY: run test serve migrate bench nginx lint install install-test chromium postgresql clean screenshots
+.PHONY: run test serve migrate bench nginx lint install install-test chromium postgresql redis clean screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,12 +50,16 @@ chromium:
 postgresql:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(APT_INSTALL) postgresql; }
 
+## The tests of several servers share a real Redis of their own, started by the test run.
+redis:
+	@command -v redis-server >/dev/null || [ -x /usr/bin/redis-server ] || { $(SUDO) apt-get update -qq && $(APT_INSTALL) redis-server; }
+
 lint: install-test
 	$(BIN)/ruff check webapp tests bench
 	$(BIN)/ruff format --check webapp tests bench
 
 ## Every test: unit, client, HTTP integration, PostgreSQL, property and browser tests.
-test: install-test chromium postgresql nginx
+test: install-test chromium postgresql nginx redis
 	$(BIN)/ruff check webapp tests bench
 	$(BIN)/python -m pytest
 
