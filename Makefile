@@ -8,7 +8,7 @@ export PORT
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_INSTALL := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends
 
-.PHONY: run test serve migrate bench nginx lint install install-test chromium postgresql redis clean screenshots
+.PHONY: run test test-unit serve migrate bench nginx lint install install-test chromium postgresql redis clean screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -58,10 +58,14 @@ lint: install-test
 	$(BIN)/ruff check webapp tests bench
 	$(BIN)/ruff format --check webapp tests bench
 
-## Every test: unit, client, HTTP integration, PostgreSQL, property and browser tests.
+## Every test, in parallel: the unit, integration and browser tiers (see tests/conftest.py).
+## `make test-unit` runs the unit tier alone.
 test: install-test chromium postgresql nginx redis
 	$(BIN)/ruff check webapp tests bench
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
+
+test-unit: install-test
+	$(BIN)/python -m pytest -n auto -m unit
 
 ## Remake the README's screenshots in docs/.
 screenshots: install-test chromium

@@ -1,5 +1,20 @@
+"""Fixtures every tier shares, and the tiers themselves.
+
+Each test is in one tier, by what it needs:
+
+- `unit`: no server and no network (the app through Flask's test client, in sandbox
+  mode, on SQLite files); a unit test that opens a network connection fails;
+- `integration`: real HTTP, real databases, a real job engine, other processes;
+- `browser`: Debian's Chromium driving the app (`tests/browser/`).
+
+A test is `integration` when its module or itself says so, or when it uses a fixture
+that needs a server; every other test outside `tests/browser/` is `unit`.
+`pytest -m unit` runs the quick tier alone.
+"""
+
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +27,49 @@ from tests.support.postgres import PostgresCluster
 from webapp.database.engine import make_engine
 
 __all__ = ["TOKEN", "dispose", "make_app", "prepare_database"]
+
+#: Fixtures that need a server of some kind: a test using one is an integration test.
+NEEDS_A_SERVER = {
+    "fake",
+    "fake_api",
+    "fake_api_for_module",
+    "live_app",
+    "live_client",
+    "postgres",
+    "redis_server",
+    "served",
+    "server",
+    "target",
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.get_closest_marker("browser") or item.get_closest_marker("integration"):
+            continue
+        callspec = getattr(item, "callspec", None)
+        on_postgres = callspec is not None and callspec.params.get("database_url") == "postgresql"
+        if NEEDS_A_SERVER & set(getattr(item, "fixturenames", ())) or on_postgres:
+            item.add_marker(pytest.mark.integration)
+        else:
+            item.add_marker(pytest.mark.unit)
+
+
+@pytest.fixture(autouse=True)
+def _unit_tests_stay_off_the_network(request: pytest.FixtureRequest, monkeypatch) -> None:
+    """A unit test that reaches for the network is in the wrong tier: say so."""
+    if request.node.get_closest_marker("unit") is None:
+        return
+    connect = socket.socket.connect
+
+    def refuse(sock: socket.socket, address: object) -> None:
+        if sock.family == socket.AF_UNIX:
+            return connect(sock, address)
+        raise AssertionError(
+            f"a unit test connected to {address!r}: mark it integration, or leave the network"
+        )
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
 
 
 @pytest.fixture

@@ -367,7 +367,11 @@ def dotenv_problem(path: Path) -> str | None:
 
 
 FIXED_SETTINGS: dict[str, Any] = {
+    # A form's whole body, its text fields in memory, and its parts; an upload route
+    # raises the first and the last for itself (Werkzeug writes files to disk).
     "MAX_CONTENT_LENGTH": MAX_BODY_BYTES,
+    "MAX_FORM_MEMORY_SIZE": MAX_BODY_BYTES,
+    "MAX_FORM_PARTS": 100,
     "WTF_CSRF_TIME_LIMIT": CSRF_TIME_LIMIT_SECONDS,
     # Flask-WTF's strict referrer check fails for people whose browsers or
     # proxies strip the Referer header; the token and SameSite cookies suffice.

@@ -10,5 +10,5 @@ from webapp.projects import change_views, submission_views, tasks, views, words
 def register(app: Flask) -> None:
     for module in (views, submission_views, change_views):
         app.register_blueprint(module.bp)
-    app.jinja_env.globals.update(explain=words.explain, notices=words.NOTICES)
+    app.jinja_env.globals.update(explain=words.explain)
     tasks.register(app.extensions["webapp"].jobs)

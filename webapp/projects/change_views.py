@@ -22,6 +22,7 @@ from webapp.projects.replies import (
     DRAFT_STATES,
     keep_draft,
     page,
+    render_delete,
     render_edit_form,
     show_submission,
 )
@@ -158,7 +159,7 @@ def _kept_or_shown(
 @bp.get(PROJECT_PATH + "/delete")
 def confirm_delete(project_id: int) -> Page:
     project, _ = _project(project_id)
-    return page("delete", form=DeleteProjectForm.fresh(), project=project)
+    return render_delete(DeleteProjectForm.fresh(), project)
 
 
 @bp.post(PROJECT_PATH + "/delete")
@@ -167,15 +168,15 @@ def send_delete(project_id: int) -> Page:
     form = DeleteProjectForm()
     if not form.validate():
         form.submission_id.data = new_submission_id()
-        return page("delete", 400, form=form, project=project)
+        return render_delete(form, project, 400)
     try:
         outcome = delete_project(services(), form.submission_id.data, project)
     except DatabaseUnavailable:
-        return page("delete", 503, form=form, project=project, failure=Failure.database())
+        return render_delete(form, project, 503, failure=Failure.database())
     if not outcome.recorded:
         if outcome.result is Result.DONE:
             return page("deleted", submission=None, project=project)
-        return page("delete", 503, form=form, project=project, failure=outcome.failure)
+        return render_delete(form, project, 503, failure=outcome.failure)
     return show_submission(outcome.submission_id)
 
 
@@ -190,6 +191,4 @@ def page_left_open(error: CSRFError) -> Page:
     if request.endpoint == "projects.send_edit":
         form = EditProjectForm(project.get("ip_type"), formdata=request.form, meta={"csrf": False})
         return _kept_or_shown(form, project, INVALID, {"kind": "stale_page"})
-    return page(
-        "delete", 400, form=DeleteProjectForm.fresh(), project=project, notice="stale_delete"
-    )
+    return render_delete(DeleteProjectForm.fresh(), project, 400, notice="stale_delete")

@@ -18,10 +18,23 @@ from werkzeug.wrappers import Response
 
 from webapp.bria.errors import Failure
 from webapp.database.engine import UNAVAILABLE
-from webapp.ledger.submissions import DUPLICATES, NOT_SENT, UNCHECKED, Submission
-from webapp.projects.forms import CreateProjectForm, EditProjectForm, ProjectTextForm
+from webapp.ledger.submissions import (
+    CREATE,
+    DELETE,
+    DUPLICATES,
+    EDIT,
+    NOT_SENT,
+    UNCHECKED,
+    Submission,
+)
+from webapp.projects.forms import (
+    CreateProjectForm,
+    DeleteProjectForm,
+    EditProjectForm,
+    ProjectTextForm,
+)
 from webapp.projects.service import Result
-from webapp.projects.words import field_message
+from webapp.projects.words import NOTICES, STALE_DELETE, explain, field_message
 from webapp.services import services
 from webapp.web.forms import SUBMISSION_ID, new_submission_id
 
@@ -94,13 +107,63 @@ def form_from(submission: Submission, form_class: type[ProjectTextForm], **kwarg
     return form
 
 
+def form_messages(
+    context: str,
+    notice: str | None = None,
+    failure: Failure | None = None,
+    submission: Submission | None = None,
+) -> list[str]:
+    """What the top of a form page says went wrong, in the words for where the person is.
+
+    An outcome Bria did not confirm has a panel of its own, and names that could not be
+    checked are said in the duplicate panel: neither is repeated here."""
+    messages = [NOTICES[notice]] if notice in NOTICES else []
+    unchecked = submission is not None and submission.state == UNCHECKED
+    if failure is not None and not failure.outcome_unknown and not unchecked:
+        messages.append(explain(failure, context))
+    return messages
+
+
+def _form_page(
+    name: str, context: str, form: ProjectTextForm, status: int, **values: Any
+) -> tuple[str, int]:
+    messages = form_messages(
+        context, values.get("notice"), values.get("failure"), values.get("submission")
+    )
+    has_errors = bool(form.errors or form.form_errors or messages)
+    return page(name, status, form=form, messages=messages, has_errors=has_errors, **values)
+
+
 def render_create_form(
     form: CreateProjectForm, status: int = 200, **context: Any
 ) -> tuple[str, int]:
-    return page("create", status, form=form, **context)
+    return _form_page("create", CREATE, form, status, **context)
 
 
 def render_edit_form(
     form: EditProjectForm, project: dict[str, Any], status: int = 200, **context: Any
 ) -> tuple[str, int]:
-    return page("edit", status, form=form, project=project, **context)
+    return _form_page("edit", EDIT, form, status, project=project, **context)
+
+
+def render_delete(
+    form: DeleteProjectForm,
+    project: dict[str, Any],
+    status: int = 200,
+    failure: Failure | None = None,
+    notice: str | None = None,
+    unknown: bool = False,
+) -> tuple[str, int]:
+    messages = [STALE_DELETE] if notice == "stale_delete" else []
+    if failure is not None and not unknown:
+        messages.append(explain(failure, DELETE))
+    return page(
+        "delete",
+        status,
+        form=form,
+        project=project,
+        failure=failure,
+        unknown=unknown,
+        messages=messages,
+        has_errors=bool(messages or form.form_errors),
+    )

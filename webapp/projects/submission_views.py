@@ -24,7 +24,13 @@ from webapp.ledger.submissions import (
     Submission,
 )
 from webapp.projects.forms import CreateProjectForm, DeleteProjectForm, EditProjectForm
-from webapp.projects.replies import form_from, page, render_create_form, render_edit_form
+from webapp.projects.replies import (
+    form_from,
+    page,
+    render_create_form,
+    render_delete,
+    render_edit_form,
+)
 from webapp.projects.service import NamesUnchecked, find_duplicates, reconcile
 from webapp.projects.snapshot import ProjectSnapshot
 from webapp.projects.words import NOTICES
@@ -81,10 +87,9 @@ def _delete(submission: Submission) -> Page:
         "id": submission.project_id,
         "project_name": submission.project_name,
     }
-    return page(
-        "delete",
-        form=form,
-        project=project,
+    return render_delete(
+        form,
+        project,
         failure=Failure.from_dict(submission.message),
         unknown=submission.state == UNKNOWN,
     )

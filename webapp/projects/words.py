@@ -150,3 +150,8 @@ NOTICES = {
         "then try again."
     ),
 }
+#: A delete whose page was open too long: nothing was deleted.
+STALE_DELETE = (
+    "This page was open for a long time, so nothing was deleted. Select “Delete the project” "
+    "again to delete it."
+)

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+import click
 from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException, SecurityError
 
 from webapp.database.engine import UNAVAILABLE, DatabaseUnavailable
+from webapp.rules.images import MAX_FILE_BYTES, MAX_IMAGES_PER_DATASET
 from webapp.settings import MAX_BODY_BYTES
 
 PAGES: dict[int, tuple[str, str]] = {
@@ -20,8 +22,10 @@ PAGES: dict[int, tuple[str, str]] = {
     405: ("This page cannot do that", "Go back to the page you came from and try again there."),
     413: (
         "What you sent is too large",
-        f"This app accepts up to {MAX_BODY_BYTES // 2**20} MB at a time. "
-        "Shorten the text, then try again. Nothing was created.",
+        f"A form can carry up to {MAX_BODY_BYTES // 2**20} MB of text, and images can be "
+        f"added up to {MAX_IMAGES_PER_DATASET} at a time, each at most "
+        f"{MAX_FILE_BYTES // 2**20} MB. Nothing was sent to Bria: go back and send less at "
+        "once (shorter text, or fewer images at a time).",
     ),
     500: ("Sorry, there is a problem with this app", "Try again later."),
     503: (
@@ -48,6 +52,14 @@ def came_from_this_site() -> bool:
 
 
 def init_app(app: Flask) -> None:
+    @app.cli.command("error-page")
+    @click.argument("status", type=int)
+    def error_page_command(status: int) -> None:
+        """Print the page for STATUS, for the server in front to send in the app's words
+        (`deploy/serve` gives nginx the 413 page this way)."""
+        with app.test_request_context("/"):
+            click.echo(error_page(status)[0])
+
     @app.errorhandler(DatabaseUnavailable)
     def database_unavailable(error: Exception) -> tuple[str, int]:
         return error_page(503)

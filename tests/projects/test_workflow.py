@@ -11,11 +11,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
+from sqlalchemy import update
 from sqlalchemy.exc import OperationalError
 
 from tests.support.apps import CHARACTER
 from tests.support.jobs import consumer_running
 from tests.support.scripted import scripted_services
+from webapp.database.tables import submissions as submissions_table
 from webapp.ledger.submissions import CREATE, DONE, NOT_DONE, PENDING, REFUSED, UNKNOWN
 from webapp.projects import service as submissions
 from webapp.projects.service import Result, create_project, delete_project, edit_project
@@ -30,6 +32,17 @@ def setup(database_url, tmp_path):
     svc, bria = scripted_services(database_url, tmp_path)
     yield svc, bria
     svc.engine.dispose()
+
+
+def sent_earlier(svc, submission_id: str, seconds: float) -> None:
+    """As if the submission had been sent `seconds` earlier (the database's clock moves
+    on; rewriting its time is how a test waits without waiting)."""
+    with svc.engine.begin() as db:
+        db.execute(
+            update(submissions_table)
+            .where(submissions_table.c.id == submission_id)
+            .values(attempted_at=submissions_table.c.attempted_at - seconds)
+        )
 
 
 def create(svc, payload=CHARACTER, submission_id=None, allow_duplicate=False):
@@ -187,7 +200,8 @@ def test_a_create_still_pending_past_its_time_is_settled_from_the_list_not_waite
         # A worker claimed it, sent it, and died before writing what Bria answered.
         assert svc.ledger.claim(submission_id, CREATE, CHARACTER, CHARACTER, name_key="lora").won
         bria.fake.projects.create(CHARACTER)
-        time.sleep(0.3)
+        # Past its time: the 0.2 s a create may take, a second more, and the grace.
+        sent_earlier(svc, submission_id, seconds=0.2 + 1 + submissions.PENDING_GRACE_SECONDS + 0.3)
         started = time.monotonic()
         replay = create(svc, submission_id=submission_id)
         assert (
@@ -212,7 +226,7 @@ def test_a_create_bria_did_not_make_is_settled_as_not_done_once_the_list_says_so
         bria.then(Reply(500, ""))
         outcome = create(svc)
         assert outcome.result is Result.UNKNOWN
-        time.sleep(1.3)
+        sent_earlier(svc, outcome.submission_id, seconds=1.3)  # past the time, 1 s more
         submission = svc.ledger.get(outcome.submission_id)
         assert submissions.reconcile(svc, submission, must_read=True) is None
         assert svc.ledger.get(outcome.submission_id).state == NOT_DONE
@@ -228,7 +242,10 @@ def test_a_double_click_waits_for_the_first_and_shows_the_same_project(setup):
     submission_id = new_submission_id()
     with ThreadPoolExecutor(2) as pool:
         first = pool.submit(create, svc, CHARACTER, submission_id)
-        time.sleep(0.1)
+        deadline = time.monotonic() + 10
+        while not bria.calls("POST"):  # the first click is at Bria
+            assert time.monotonic() < deadline
+            time.sleep(0.005)
         second = pool.submit(create, svc, CHARACTER, submission_id)
         outcomes = [first.result(), second.result()]
     assert [o.result for o in outcomes] == [Result.DONE, Result.DONE]
@@ -254,6 +271,7 @@ def test_a_resend_that_finds_its_own_first_sending_done_is_a_replay(setup, monke
     assert len(bria.calls("POST")) == 1
 
 
+@pytest.mark.integration
 def test_when_the_database_fails_after_bria_created_it_nothing_is_lost(setup, monkeypatch):
     svc, bria = setup
     svc.get(ProjectSnapshot).refresh(strict=True)

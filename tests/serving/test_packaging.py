@@ -12,6 +12,9 @@ import requests
 from tests.support.pages import VALID, hidden_inputs, main_text
 from tests.support.processes import ROOT, environment, free_port, running
 
+#: Servers and processes of their own.
+pytestmark = pytest.mark.integration
+
 
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory) -> Path:

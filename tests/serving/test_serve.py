@@ -14,9 +14,15 @@ import pytest
 import requests
 
 from tests.support.pages import VALID, hidden_inputs, main_text
-from tests.support.processes import logged_lines, make_serve, migrate
+from tests.support.processes import (
+    ROOT,
+    logged_lines,
+    make_serve,
+    migrate,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
+#: Servers and processes of their own.
+pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
@@ -51,6 +57,25 @@ def test_healthz_answers_through_nginx_and_gunicorn_with_the_job_consumer_runnin
         "mode": "sandbox",
         "jobs": {"consumer": "running", "waiting": 0},
     }
+
+
+def test_a_body_over_a_megabyte_gets_the_apps_page_in_words_from_nginx(served):
+    url, _ = served
+    answer = requests.post(url + "/", data={"project_name": "x" * (2 * 2**20)}, timeout=10)
+    assert answer.status_code == 413
+    assert "<h1>What you sent is too large</h1>" in answer.text
+    assert "A form can carry up to 1 MB of text" in main_text(answer.text)
+
+
+def test_pages_styles_and_scripts_go_compressed(served):
+    url, _ = served
+    page = requests.get(url + "/", timeout=5)
+    assert page.headers["Content-Encoding"] == "gzip"
+    for asset in re.findall(r'(?:href|src)="(/static/app\.(?:css|js)\?v=\w+)"', page.text):
+        answer = requests.get(url + asset, timeout=5)
+        assert answer.headers["Content-Encoding"] == "gzip", asset
+        assert answer.headers["Vary"] == "Accept-Encoding"
+    assert requests.get(url + "/healthz", timeout=5).headers.get("Content-Encoding") is None
 
 
 def test_a_project_is_created_through_gunicorn(served):

@@ -124,6 +124,7 @@ def start(
     )
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize(
     ("env", "dotenv", "named"),
     [
@@ -142,6 +143,7 @@ def test_the_app_refuses_to_start_with_one_line_naming_the_setting(tmp_path, env
     assert "unterminated" not in line and "pasted" not in line
 
 
+@pytest.mark.integration
 def test_debug_mode_under_gunicorn_is_refused(tmp_path):
     started = start(
         tmp_path,

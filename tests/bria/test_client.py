@@ -239,6 +239,7 @@ def test_an_answer_cut_short_is_a_broken_connection(api_client, fake_api):
         api_client.projects.create({"project_name": "P"})
 
 
+@pytest.mark.integration
 def test_nothing_listening_is_tried_twice_and_known_not_to_have_created(monkeypatch):
     attempts = []
     opening = urllib3.util.connection.create_connection

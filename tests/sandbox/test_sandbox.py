@@ -192,6 +192,7 @@ def test_a_fresh_app_creates_a_project_in_the_sandbox_and_says_so(client):
     assert "nothing exists at Bria" in main_text(page)
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("made_before_delete", [False, True], ids=["new file", "older file"])
 def test_processes_opening_one_sandbox_at_once_all_open_it(tmp_path, made_before_delete):
     """Workers and `flask` commands start together on one sandbox file (once, four
@@ -203,18 +204,26 @@ def test_processes_opening_one_sandbox_at_once_all_open_it(tmp_path, made_before
                 "CREATE TABLE projects (id INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL)"
             )
             old.execute("INSERT INTO projects (body) VALUES (?)", (json.dumps(CHARACTER),))
-    # Each process imports first, then waits for the signal: all open the file at once.
+    # Each process imports first, says it is ready, then waits for the signal: all open
+    # the file at once.
     go = tmp_path / "go"
     code = (
         "import sys, time, pathlib, webapp.sandbox.database as s\n"
+        "pathlib.Path(sys.argv[3]).touch()\n"
         "while not pathlib.Path(sys.argv[2]).exists(): time.sleep(0.001)\n"
         "s.SandboxDatabase(pathlib.Path(sys.argv[1]))"
     )
+    ready = [tmp_path / f"ready-{n}" for n in range(8)]
     starts = [
-        subprocess.Popen([sys.executable, "-c", code, str(path), str(go)], stderr=subprocess.PIPE)
-        for _ in range(8)
+        subprocess.Popen(
+            [sys.executable, "-c", code, str(path), str(go), str(mark)], stderr=subprocess.PIPE
+        )
+        for mark in ready
     ]
-    time.sleep(1)  # every process imported and waiting (a slow one only narrows the race)
+    deadline = time.monotonic() + 60
+    while not all(mark.exists() for mark in ready):
+        assert time.monotonic() < deadline, "the processes did not all start"
+        time.sleep(0.01)
     go.touch()
     errors = [start.communicate(timeout=60)[1].decode() for start in starts]
     assert [start.returncode for start in starts] == [0] * 8, errors

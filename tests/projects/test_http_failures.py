@@ -179,6 +179,7 @@ def test_an_older_project_of_the_same_name_is_not_taken_for_the_one_just_attempt
     assert len(fake_api.fake.posts()) == 1
 
 
+@pytest.mark.integration
 def test_an_api_nobody_answers_at_is_retried_once_and_said_to_have_created_nothing(tmp_path):
     port = free_port()  # nothing listens there
     app = make_app(

@@ -27,6 +27,9 @@ from webapp.database.tables import work as work_table
 from webapp.jobs import FIRST_RETRY_SECONDS, Fail, Retry
 from webapp.jobs.work import DONE, FAILED, RUNNING, WAITING
 
+#: Servers and processes of their own.
+pytestmark = pytest.mark.integration
+
 
 @pytest.fixture
 def svc(database_url, tmp_path):

@@ -24,6 +24,9 @@ from tests.support.processes import gunicorn_servers
 from webapp.database.engine import make_engine
 from webapp.database.tables import sign_in_attempts
 
+#: Servers and processes of their own.
+pytestmark = pytest.mark.integration
+
 PASSWORD = "team password"
 BUDGET = 10
 
