@@ -22,10 +22,9 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.exc import SQLAlchemyError
 
-from webapp import access, health, projects
+from webapp import access, commands, health, projects
 from webapp.database import migrate
 from webapp.database.engine import UNAVAILABLE, write_heartbeat
-from webapp.jobs import cli as jobs_cli
 from webapp.services import build_services
 from webapp.settings import FIXED_SETTINGS, ConfigError, dotenv_problem, read_settings
 from webapp.web import assets, errors, formatting, security
@@ -112,7 +111,7 @@ def _build(test_config: dict[str, Any] | None, instance_path: str | None, adapte
     errors.init_app(app)
     migrate.init_app(app)
     svc.jobs.bind(app)
-    jobs_cli.init_app(app)
+    commands.init_app(app)
     app.context_processor(
         lambda: {"sandbox": settings.sandbox, "console_url": settings.bria_console_url}
     )

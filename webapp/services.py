@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 
 from webapp.bria import Bria
 from webapp.bria.transport import Transport
-from webapp.budget import Admission, RequestBudget
+from webapp.bria.transport.budget import Admission, RequestBudget
 from webapp.database.engine import make_engine
 from webapp.jobs import Jobs, make_huey
 from webapp.ledger.shared_reads import SharedReads

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from tests.support.bria import bria_failure
 from webapp.bria.errors import BriaNotSent
-from webapp.budget import Admission, RequestBudget
+from webapp.bria.transport.budget import Admission, RequestBudget
 
 
 def test_sixty_requests_at_once_from_four_processes_spend_exactly_the_budget(engines):

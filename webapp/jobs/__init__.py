@@ -155,10 +155,8 @@ class Jobs:
         every minute, "*/15" every quarter hour); it must be idempotent."""
 
         def in_context() -> None:
-            from webapp.services import services
-
             with self._context():
-                function(services())
+                function(self._services())
 
         self.huey.periodic_task(crontab(minute=minute), name=name)(in_context)
 
@@ -206,6 +204,10 @@ class Jobs:
             raise RuntimeError("jobs run only in a process that built the app")
         return self._app.app_context()
 
+    def _services(self) -> Any:
+        """The app's services, which hold this runner (handed to every handler)."""
+        return self._app.extensions["webapp"] if self._app is not None else None
+
     def _run_key(self, key: str) -> None:
         self.run(key)
 
@@ -215,8 +217,6 @@ class Jobs:
             self._run_once(key)
 
     def _run_once(self, key: str) -> None:
-        from webapp.services import services
-
         current = self.queue.get(key)
         kind = self.kinds.get(current.kind) if current else None
         if kind is None:
@@ -227,7 +227,7 @@ class Jobs:
         # If this consumer dies now, the row is picked up when its lease lapses.
         self.wake(key, delay=kind.lease_seconds + 1)
         try:
-            again = kind.handler(services(), item)
+            again = kind.handler(self._services(), item)
         except Retry as retry:
             self.queue.later(item, retry.seconds, retry.reason, failed_attempt=False)
             self.wake(key, delay=retry.seconds)

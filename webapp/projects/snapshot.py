@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from webapp.bria.errors import BriaError, BriaNotFound
@@ -67,6 +68,19 @@ def _row(project: Project, read_at: Any) -> dict[str, Any]:
         "body": json.dumps(project),
         "read_at": read_at,
     }
+
+
+def _newer_rows_win(engine: Engine) -> Any:
+    """`INSERT … ON CONFLICT (id) DO UPDATE` of every column, unless the row there was
+    written later than the one arriving (SQLite and PostgreSQL alike)."""
+    dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
+    insert = dialect.insert(snapshot_projects)
+    columns = [column.name for column in snapshot_projects.columns if column.name != "id"]
+    return insert.on_conflict_do_update(
+        index_elements=[snapshot_projects.c.id],
+        set_={name: insert.excluded[name] for name in columns},
+        where=snapshot_projects.c.read_at < insert.excluded.read_at,
+    )
 
 
 @dataclass(frozen=True)
@@ -118,6 +132,7 @@ class ProjectSnapshot:
         self.ttl = svc.settings.bria_list_max_age
         self.project_ttl = PROJECT_TTL_SECONDS
         self._insert = insert_unless_present(self.engine, snapshot_projects)
+        self._upsert = _newer_rows_win(self.engine)
 
     # -- keeping it fresh ----------------------------------------------------
 
@@ -137,19 +152,21 @@ class ProjectSnapshot:
         return Freshness(as_of, None)
 
     def _read_list(self, began_at: float) -> None:
-        # Bria's answer read and decoded before any transaction begins: the write below
-        # holds its locks for the rows' writing only.
-        batches = [
-            [_row(p, began_at) for p in batch] for batch in self.projects.read_list().batches()
-        ]
-        with self.engine.begin() as db:
-            # Rows written after this read began (a create, an edit) are newer than it.
-            db.execute(delete(snapshot_projects).where(snapshot_projects.c.read_at < began_at))
-            deleted_since = self._deleted_since(db, began_at)
-            for batch in batches:
-                rows = [row for row in batch if row["id"] not in deleted_since]
+        """Bria's list, decoded and written a batch at a time, each batch in a short
+        transaction of its own: however many projects there are, a worker holds one
+        batch, and no lock is held while the list is decoded. A row from this read
+        replaces an older one, never one written after the read began (a create, an
+        edit); once every batch is in, the rows this read did not see (projects deleted
+        at Bria) go."""
+        for batch in self.projects.read_list().batches():
+            rows = [_row(project, began_at) for project in batch]
+            with self.engine.begin() as db:
+                deleted_since = self._deleted_since(db, began_at)
+                rows = [row for row in rows if row["id"] not in deleted_since]
                 if rows:
-                    db.execute(self._insert, rows)
+                    db.execute(self._upsert, rows)
+        with self.engine.begin() as db:
+            db.execute(delete(snapshot_projects).where(snapshot_projects.c.read_at < began_at))
 
     @staticmethod
     def _deleted_since(db: Connection, began_at: float) -> set[int]:

@@ -45,8 +45,8 @@ from webapp.bria.transport.bodies import (
     request_id_of,
     retry_after_of,
 )
+from webapp.bria.transport.budget import Admission
 from webapp.bria.transport.deadline import DeadlineAdapter, deadline
-from webapp.budget import Admission
 
 log = logging.getLogger("webapp.bria")
 

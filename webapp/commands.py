@@ -1,4 +1,5 @@
-"""`flask --app webapp jobs …`: run a consumer, and see what the job runner is doing."""
+"""The app's own commands, `flask --app webapp jobs …`: run a job consumer, and see what
+the job runner is doing."""
 
 from __future__ import annotations
 
