@@ -43,7 +43,7 @@ def test_an_id_is_claimed_once_and_its_outcome_kept(ledger):
 
     assert ledger.record_done(submission_id, {"id": 7, "project_name": "Lora"})
     done = ledger.get(submission_id)
-    assert (done.state, done.project_id, done.project["id"]) == (DONE, 7, 7)
+    assert (done.state, done.target_id, done.answer["id"]) == (DONE, 7, 7)
     assert ledger.get("no-such-submission-id-000") is None
 
 
@@ -113,10 +113,10 @@ def test_a_project_is_accounted_for_by_one_create_only(ledger):
     assert ledger.record_done(first, project)
     assert not ledger.record_done(second, project)
     assert ledger.get(second).state == UNKNOWN
-    assert ledger.project_ids_accounted_for([5, 6]) == {5}
+    assert ledger.ids_accounted_for(CREATE, [5, 6]) == {5}
     # An edit of that project is not a create: it does not compete for it.
     edit = new_submission_id()
-    ledger.claim(edit, EDIT, {"project_name": "L"}, {}, project_id=5)
+    ledger.claim(edit, EDIT, {"project_name": "L"}, {}, target_id=5)
     assert ledger.record_done(edit, project)
 
 

@@ -138,7 +138,7 @@ def test_a_database_made_by_the_releases_before_migrations_is_adopted(tmp_path):
     from webapp.ledger.submissions import Ledger
 
     kept = Ledger(engine).get("x" * 32)
-    assert (kept.project_name, kept.project_id, kept.kind) == ("Kept", 7, "create")
+    assert (kept.label, kept.target_id, kept.kind) == ("Kept", 7, "create")
     engine.dispose()
 
 

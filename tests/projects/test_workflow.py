@@ -57,7 +57,7 @@ def test_a_create_goes_in_a_straight_line_and_costs_one_post(setup):
     assert outcome.project["project_name"] == "Lora adventures"
     assert [m for m, _, _ in bria.sent] == ["GET", "POST"]  # the name check's list, the create
     kept = svc.ledger.get(outcome.submission_id)
-    assert (kept.state, kept.project_id, kept.payload) == (DONE, outcome.project["id"], CHARACTER)
+    assert (kept.state, kept.target_id, kept.payload) == (DONE, outcome.project["id"], CHARACTER)
     # The shared list knows it at once: the next name check needs no call.
     assert [p["id"] for p in svc.get(ProjectSnapshot).named("lora adventures")] == [
         outcome.project["id"]

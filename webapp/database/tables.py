@@ -7,31 +7,38 @@ Times written by the app are seconds since 1970 by the database's clock
 from __future__ import annotations
 
 from sqlalchemy import (
+    Boolean,
     Column,
     DateTime,
     Float,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
     Text,
+    false,
+    text,
 )
 
 metadata = MetaData()
 
 #: One row per rendering of a form that was sent: its answers, what was sent to
-#: Bria, and what became of it. The id is the form's one-time submission id.
+#: Bria, and what became of it. The id is the form's one-time submission id; `kind`
+#: says what it does ("create" a project, "dataset.create", "model.start", …),
+#: `label` names what it is about for people, `target_id` is the thing's id at Bria
+#: (the project changed, or the one created), `answer` is Bria's answer.
 submissions = Table(
     "submissions",
     metadata,
     Column("id", String(64), primary_key=True),
-    Column("kind", String(16), nullable=False, server_default="create"),
+    Column("kind", String(40), nullable=False, server_default="create"),
     Column("state", String(16), nullable=False),
-    Column("project_name", String(200), nullable=False),
+    Column("label", String(200), nullable=False),
     Column("name_key", String(200), nullable=True),
-    Column("project_id", Integer, nullable=True),
-    Column("project", Text, nullable=True),
+    Column("target_id", Integer, nullable=True),
+    Column("answer", Text, nullable=True),
     Column("payload", Text, nullable=True),
     Column("answers", Text, nullable=True),
     Column("problems", Text, nullable=True),
@@ -44,12 +51,13 @@ submissions = Table(
 #: outcome can never claim a project another submission made.
 Index(
     "ix_submissions_one_create_per_project",
-    submissions.c.project_id,
+    submissions.c.target_id,
     unique=True,
     sqlite_where=submissions.c.kind == "create",
     postgresql_where=submissions.c.kind == "create",
 )
 Index("ix_submissions_state", submissions.c.state)
+Index("ix_submissions_kind_target", submissions.c.kind, submissions.c.target_id)
 
 #: Names being created, or created and not yet in the shared list: one row per
 #: name, so that two people sending one new name at once create one project.
@@ -161,4 +169,100 @@ job_consumers = Table(
     Column("name", String(200), primary_key=True),
     Column("started_at", Float, nullable=False),
     Column("beat_at", Float, nullable=False),
+)
+
+#: Datasets and their images as last read from Bria (the truth), for every process.
+snapshot_datasets = Table(
+    "snapshot_datasets",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("project_id", Integer, nullable=False, index=True),
+    Column("created_at", Float, nullable=True),
+    Column("body", Text, nullable=False),
+    Column("read_at", Float, nullable=False),
+)
+snapshot_images = Table(
+    "snapshot_images",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("dataset_id", Integer, nullable=False, index=True),
+    Column("image_name", String(200), nullable=True),
+    Column("body", Text, nullable=False),
+    Column("read_at", Float, nullable=False),
+)
+
+#: Each file a person added to a dataset, from the moment the app accepted it: what the
+#: checks found, and where it is on its way to Bria (the work row `upload:<id>` sends
+#: it). `image_name` is unique, so that after a lost answer the dataset's images say
+#: whether Bria has it.
+uploads = Table(
+    "uploads",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("dataset_id", Integer, nullable=False),
+    Column("project_id", Integer, nullable=False),
+    Column("original_name", String(300), nullable=False),
+    Column("image_name", String(200), nullable=False, unique=True),
+    Column("state", String(16), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("dhash", String(16), nullable=True),
+    Column("format", String(10), nullable=False),
+    Column("width", Integer, nullable=False),
+    Column("height", Integer, nullable=False),
+    Column("notes", Text, nullable=True),
+    Column("increase_resolution", Boolean, nullable=False),
+    Column("attempted", Boolean, nullable=False, server_default=false()),
+    Column("bria_image_id", Integer, nullable=True),
+    Column("reason", Text, nullable=True),
+    Column("who", String(200), nullable=True),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+Index("ix_uploads_dataset_state", uploads.c.dataset_id, uploads.c.state)
+#: One live copy of a file per dataset: an exact duplicate is refused, even when two
+#: servers receive it at once.
+Index(
+    "ix_uploads_one_live_copy",
+    uploads.c.dataset_id,
+    uploads.c.sha256,
+    unique=True,
+    sqlite_where=text("state IN ('waiting', 'sending', 'at_bria')"),
+    postgresql_where=text("state IN ('waiting', 'sending', 'at_bria')"),
+)
+
+#: Files every server must read (originals until Bria has them, thumbnails) when
+#: the database holds them rather than the instance folder.
+blobs = Table(
+    "blobs",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("data", LargeBinary, nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+#: Caption changes made together (a find and replace), with each caption before and
+#: after, so that the last batch can be undone.
+caption_batches = Table(
+    "caption_batches",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("dataset_id", Integer, nullable=False, index=True),
+    Column("description", Text, nullable=False),
+    Column("changes", Text, nullable=False),
+    Column("undoes", Integer, nullable=True),
+    Column("who", String(200), nullable=True),
+    Column("created_at", Float, nullable=False),
+)
+
+#: A visual schema being made from the images a person picked, until it is saved.
+schema_drafts = Table(
+    "schema_drafts",
+    metadata,
+    Column("dataset_id", Integer, primary_key=True, autoincrement=False),
+    Column("state", String(16), nullable=False),
+    Column("picked", Text, nullable=False),
+    Column("visual_schema", Text, nullable=True),
+    Column("reason", Text, nullable=True),
+    Column("updated_at", Float, nullable=False),
 )

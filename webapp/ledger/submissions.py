@@ -13,7 +13,7 @@ States, for creates, edits and deletes alike:
     invalid, duplicates, unchecked,
     not_sent                       nothing reached Bria; the id may still be sent
     pending                        claimed; Bria is being asked
-    done                           Bria did it (`project` holds its answer)
+    done                           Bria did it (`answer` holds what it answered)
     refused                        Bria said no: nothing was done
     unknown                        Bria may have done it; the list will tell
     not_done                       the list showed it was not done after all
@@ -47,8 +47,16 @@ NOT_DONE = "not_done"
 
 #: States in which nothing has reached Bria: the same id may still be sent.
 DRAFTS = (INVALID, DUPLICATES, UNCHECKED, NOT_SENT)
-#: States whose outcome the list of projects may still settle.
+#: States whose outcome a list read from Bria may still settle.
 OPEN = (PENDING, UNKNOWN)
+
+
+def _label(label: str | None, *sources: dict[str, Any]) -> str:
+    """What a submission is about, for people: given, or a project's name (the
+    first kind of submission, whose callers give none)."""
+    if label is None:
+        label = next((str(s["project_name"]) for s in sources if s.get("project_name")), "")
+    return label[:200]
 
 
 def _loads(raw: str | None) -> Any:
@@ -60,10 +68,10 @@ class Submission:
     id: str
     kind: str
     state: str
-    project_name: str
+    label: str
     name_key: str | None
-    project_id: int | None
-    project: dict[str, Any] | None
+    target_id: int | None
+    answer: dict[str, Any] | None
     payload: dict[str, Any] | None
     answers: dict[str, str]
     problems: dict[str, str]
@@ -81,10 +89,10 @@ class Submission:
             id=row["id"],
             kind=row["kind"],
             state=row["state"],
-            project_name=row["project_name"],
+            label=row["label"],
             name_key=row["name_key"],
-            project_id=row["project_id"],
-            project=_loads(row["project"]),
+            target_id=row["target_id"],
+            answer=_loads(row["answer"]),
             payload=_loads(row["payload"]),
             answers=_loads(row["answers"]) or {},
             problems=_loads(row["problems"]) or {},
@@ -157,7 +165,8 @@ class Ledger:
         answers: dict[str, str],
         problems: dict[str, str] | None = None,
         message: dict[str, Any] | None = None,
-        project_id: int | None = None,
+        target_id: int | None = None,
+        label: str | None = None,
     ) -> bool:
         """Keep what the person typed and what they are told, for the GET that shows it.
 
@@ -165,8 +174,8 @@ class Ledger:
         values = {
             "kind": kind,
             "state": state,
-            "project_name": (answers.get("project_name") or "")[:200],
-            "project_id": project_id,
+            "label": _label(label, answers),
+            "target_id": target_id,
             "answers": json.dumps(answers),
             "problems": json.dumps(problems or {}),
             "message": json.dumps(message) if message else None,
@@ -198,7 +207,8 @@ class Ledger:
         payload: dict[str, Any],
         answers: dict[str, str],
         name_key: str | None = None,
-        project_id: int | None = None,
+        target_id: int | None = None,
+        label: str | None = None,
     ) -> Claim:
         """Take the id for one call to Bria and, when `name_key` is given, hold that name.
 
@@ -209,11 +219,9 @@ class Ledger:
         values = {
             "kind": kind,
             "state": PENDING,
-            "project_name": str(payload.get("project_name") or answers.get("project_name") or "")[
-                :200
-            ],
+            "label": _label(label, payload, answers),
             "name_key": name_key,
-            "project_id": project_id,
+            "target_id": target_id,
             "payload": json.dumps(payload),
             "answers": json.dumps(answers),
             "problems": json.dumps({}),
@@ -261,17 +269,19 @@ class Ledger:
     def record_done(
         self,
         submission_id: str,
-        project: dict[str, Any] | None,
+        answer: dict[str, Any] | None,
         message: dict[str, Any] | None = None,
     ) -> bool:
-        """Bria did it. `project` is its answer (None when it could not be read); False
-        when another create already accounts for that project (a reconciliation that
-        found someone else's)."""
+        """Bria did it. `answer` is what it answered (None when it could not be read), and
+        its id the target's; False when another create already accounts for that thing (a
+        reconciliation that found someone else's)."""
         values: dict[str, Any] = {"state": DONE, "updated_at": db_now()}
         if message is not None:
             values["message"] = json.dumps(message)
-        if project is not None:
-            values |= {"project": json.dumps(project), "project_id": int(project["id"])}
+        if answer is not None:
+            values["answer"] = json.dumps(answer)
+            if "id" in answer:
+                values["target_id"] = int(answer["id"])
         try:
             with self.engine.begin() as db:
                 return bool(
@@ -314,14 +324,14 @@ class Ledger:
             if release_name:
                 db.execute(delete(name_holds).where(name_holds.c.submission_id == submission_id))
 
-    def project_ids_accounted_for(self, project_ids: list[int]) -> set[int]:
-        """Of these projects, the ones a create already accounts for."""
-        if not project_ids:
+    def ids_accounted_for(self, kind: str, target_ids: list[int]) -> set[int]:
+        """Of these things at Bria, the ones a submission of `kind` already accounts for."""
+        if not target_ids:
             return set()
         query = (
-            select(submissions.c.project_id)
-            .where(submissions.c.kind == CREATE)
-            .where(submissions.c.project_id.in_(project_ids))
+            select(submissions.c.target_id)
+            .where(submissions.c.kind == kind)
+            .where(submissions.c.target_id.in_(target_ids))
         )
         with self.engine.connect() as db:
             return {row[0] for row in db.execute(query)}
@@ -355,8 +365,8 @@ class Ledger:
                 .where(submissions.c.updated_at < db_now() - seconds)
             ).rowcount
 
-    def release_names_of_project(self, project_id: int) -> None:
+    def release_names_of(self, target_id: int) -> None:
         """A deleted project's name is free again."""
-        holders = select(submissions.c.id).where(submissions.c.project_id == project_id)
+        holders = select(submissions.c.id).where(submissions.c.target_id == target_id)
         with self.engine.begin() as db:
             db.execute(delete(name_holds).where(name_holds.c.submission_id.in_(holders)))

@@ -150,7 +150,7 @@ def _kept_or_shown(
     state: str,
     failure: Failure | dict[str, Any] | None = None,
 ) -> Page:
-    submission_id = keep_draft(form, EDIT, state, failure, project_id=int(project["id"]))
+    submission_id = keep_draft(form, EDIT, state, failure, target_id=int(project["id"]))
     if submission_id is None:
         return render_edit_form(form, project, 503, failure=Failure.database())
     return show_submission(submission_id)

@@ -62,7 +62,7 @@ def keep_draft(
     kind: str,
     state: str,
     failure: Failure | dict[str, Any] | None = None,
-    project_id: int | None = None,
+    target_id: int | None = None,
 ) -> str | None:
     """Keep a reply that sent nothing to Bria; the id it was kept under, or None when
     the database cannot keep it (the caller then shows the reply at once)."""
@@ -75,12 +75,12 @@ def keep_draft(
         submission_id = ""
     try:
         kept = bool(submission_id) and services().ledger.save_draft(
-            submission_id, kind, state, form.answers(), problems, message, project_id
+            submission_id, kind, state, form.answers(), problems, message, target_id
         )
         if not kept:  # a used or missing id: the reply gets a fresh one
             submission_id = new_submission_id()
             services().ledger.save_draft(
-                submission_id, kind, state, form.answers(), problems, message, project_id
+                submission_id, kind, state, form.answers(), problems, message, target_id
             )
     except UNAVAILABLE:
         return None

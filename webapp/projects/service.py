@@ -140,7 +140,7 @@ def find_duplicates(
         s
         for s in svc.ledger.holds_for(key)
         if s.id != submission_id
-        and (s.project_id is None or s.project_id not in listed | {except_project})
+        and (s.target_id is None or s.target_id not in listed | {except_project})
     ]
     return Duplicates(projects, in_progress, freshness)
 
@@ -161,7 +161,7 @@ def edit_project(
     key = name_key(changes["project_name"])
     renaming = key != name_key(project.get("project_name"))
     hold = key if renaming and not allow_duplicate else None
-    stop = _claim(svc, submission_id, EDIT, changes, answers, hold=hold, project_id=project_id)
+    stop = _claim(svc, submission_id, EDIT, changes, answers, hold=hold, target_id=project_id)
     if stop is not None:
         return stop
     try:
@@ -175,7 +175,7 @@ def delete_project(svc: Services, submission_id: str, project: dict[str, Any]) -
     """Delete a project once (`DELETE`); a project already gone counts as deleted."""
     project_id = int(project["id"])
     answers = {"project_name": str(project.get("project_name") or "")}
-    stop = _claim(svc, submission_id, DELETE, {}, answers, hold=None, project_id=project_id)
+    stop = _claim(svc, submission_id, DELETE, {}, answers, hold=None, target_id=project_id)
     if stop is not None:
         return stop
     try:
@@ -195,7 +195,7 @@ def _claim(
     answers: dict[str, str],
     *,
     hold: str | None,
-    project_id: int | None = None,
+    target_id: int | None = None,
 ) -> Outcome | None:
     """Claim the right to send this submission to Bria, or say what to show instead.
 
@@ -206,14 +206,14 @@ def _claim(
         previous = svc.ledger.get(submission_id)
         if previous is not None and previous.reached_bria:
             return _replay(svc, previous, payload)
-        if hold is not None and find_duplicates(svc, hold, project_id, submission_id):
+        if hold is not None and find_duplicates(svc, hold, target_id, submission_id):
             # The same form, sent twice at once, may have made the very project found.
             sent_meanwhile = svc.ledger.get(submission_id)
             if sent_meanwhile is not None and sent_meanwhile.reached_bria:
                 return _replay(svc, sent_meanwhile, payload)
             return Outcome(Result.DUPLICATES, submission_id)
         claim = svc.ledger.claim(
-            submission_id, kind, payload, answers, name_key=hold, project_id=project_id
+            submission_id, kind, payload, answers, name_key=hold, target_id=target_id
         )
     except NamesUnchecked as unchecked:
         return Outcome(unchecked.result, submission_id, failure=unchecked.failure)
@@ -291,7 +291,7 @@ def _after_done(svc: Services, kind: str, project: dict[str, Any] | None) -> Non
         return
     if kind == DELETE:
         svc.get(ProjectSnapshot).forget(int(project["id"]))
-        svc.ledger.release_names_of_project(int(project["id"]))
+        svc.ledger.release_names_of(int(project["id"]))
     else:
         svc.get(ProjectSnapshot).remember(project)
 
@@ -309,7 +309,7 @@ def _replay(svc: Services, previous: Submission | None, sent: dict[str, Any]) ->
     if not same:  # Back, changed, sent again: not a replay of what was sent
         return Outcome(Result.ALREADY_SENT, settled.id, previous=settled)
     result = _REPLAYED.get(settled.state, Result.REFUSED)
-    return Outcome(result, settled.id, settled.project, previous=settled)
+    return Outcome(result, settled.id, settled.answer, previous=settled)
 
 
 #: What a replay of a sent id reports, by the state its first sending reached.
@@ -380,7 +380,7 @@ def _match(svc: Services, submission: Submission, as_of: float) -> Outcome | Non
         for p in reversed(svc.get(ProjectSnapshot).listed_since(since))
         if sent_fields_match(sent, p)
     ]
-    taken = svc.ledger.project_ids_accounted_for([int(p["id"]) for p in candidates])
+    taken = svc.ledger.ids_accounted_for(CREATE, [int(p["id"]) for p in candidates])
     for project in candidates:
         if project["id"] not in taken and svc.ledger.record_done(submission.id, project):
             log.info("submission %s found in the list: project %s", submission.id, project["id"])

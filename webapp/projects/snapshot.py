@@ -172,7 +172,7 @@ class ProjectSnapshot:
     def _deleted_since(db: Connection, began_at: float) -> set[int]:
         """Projects deleted through the app after this read began: the list is older."""
         query = (
-            select(submissions.c.project_id)
+            select(submissions.c.target_id)
             .where(submissions.c.kind == DELETE)
             .where(submissions.c.state == DONE)
             .where(submissions.c.updated_at >= began_at)

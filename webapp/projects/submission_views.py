@@ -62,7 +62,7 @@ def show(submission_id: str) -> Page:
 
 def _create(submission: Submission) -> Page:
     if submission.state == DONE:
-        return page("created", project=submission.project, submission=submission)
+        return page("created", project=submission.answer, submission=submission)
     if submission.state == PENDING:
         return page("pending", submission=submission)
     form = form_from(submission, CreateProjectForm)
@@ -72,10 +72,10 @@ def _create(submission: Submission) -> Page:
 def _edit(submission: Submission) -> Page:
     project = _current_project(submission)
     if submission.state == DONE:
-        return page("changed", project=submission.project, submission=submission)
+        return page("changed", project=submission.answer, submission=submission)
     form = form_from(submission, EditProjectForm, ip_type=(project or {}).get("ip_type"))
     return render_edit_form(
-        form, project or {"id": submission.project_id}, **_reply_context(submission)
+        form, project or {"id": submission.target_id}, **_reply_context(submission)
     )
 
 
@@ -84,8 +84,8 @@ def _delete(submission: Submission) -> Page:
         return page("deleted", submission=submission)
     form = DeleteProjectForm.fresh()
     project = _current_project(submission) or {
-        "id": submission.project_id,
-        "project_name": submission.project_name,
+        "id": submission.target_id,
+        "project_name": submission.label,
     }
     return render_delete(
         form,
@@ -96,10 +96,10 @@ def _delete(submission: Submission) -> Page:
 
 
 def _current_project(submission: Submission) -> dict | None:
-    if submission.project_id is None:
+    if submission.target_id is None:
         return None
     try:
-        project, _ = services().get(ProjectSnapshot).project(submission.project_id)
+        project, _ = services().get(ProjectSnapshot).project(submission.target_id)
     except BriaError:
         return None
     return project
@@ -118,7 +118,7 @@ def _reply_context(submission: Submission) -> dict:
     if submission.state == DUPLICATES:
         key = name_key(submission.answers.get("project_name"))
         try:
-            context["duplicates"] = find_duplicates(services(), key, submission.project_id)
+            context["duplicates"] = find_duplicates(services(), key, submission.target_id)
         except NamesUnchecked as unchecked:
             context["failure"] = unchecked.failure
     return context
