@@ -22,15 +22,16 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.exc import SQLAlchemyError
 
-from webapp import access, commands, health, projects
+from webapp import access, commands, datasets, health, images, projects
 from webapp.database import migrate
 from webapp.database.engine import UNAVAILABLE, write_heartbeat
+from webapp.ledger import once
 from webapp.services import build_services
 from webapp.settings import FIXED_SETTINGS, ConfigError, dotenv_problem, read_settings
-from webapp.web import assets, errors, formatting, security
+from webapp.web import assets, bodies, errors, formatting, security
 
 #: The features, each registering its pages (and jobs) with the app.
-FEATURES = (projects, access, health)
+FEATURES = (projects, datasets, images, access, health)
 
 PACKAGE = Path(__file__).resolve().parent
 #: gunicorn stops (instead of starting new workers for ever) when a worker exits
@@ -104,6 +105,7 @@ def _build(test_config: dict[str, Any] | None, instance_path: str | None, adapte
     if _serving():
         _check_database(svc.engine)
 
+    bodies.init_app(app)  # before the CSRF check, which reads the body first
     csrf.init_app(app)
     security.init_app(app)
     assets.init_app(app)
@@ -112,6 +114,7 @@ def _build(test_config: dict[str, Any] | None, instance_path: str | None, adapte
     migrate.init_app(app)
     svc.jobs.bind(app)
     commands.init_app(app)
+    once.register(svc.jobs, svc.ledger)
     app.context_processor(
         lambda: {"sandbox": settings.sandbox, "console_url": settings.bria_console_url}
     )

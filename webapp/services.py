@@ -34,6 +34,8 @@ Made = TypeVar("Made")
 @dataclass(frozen=True)
 class Services:
     settings: Settings = field(repr=False)
+    #: The instance folder: the sandbox's file, the job queue's, uploaded files.
+    instance: Path
     engine: Engine
     bria: Bria
     ledger: Ledger
@@ -46,7 +48,7 @@ class Services:
     #: Seconds Bria has to answer (`BRIA_API_TIMEOUT`).
     timeout: float
     _made: dict[Any, Any] = field(default_factory=dict, repr=False)
-    _making: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _making: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     @property
     def sandbox(self) -> bool:
@@ -93,6 +95,7 @@ def build_services(
         )
     return Services(
         settings=settings,
+        instance=instance,
         engine=engine,
         bria=Bria(transport),
         ledger=Ledger(engine),

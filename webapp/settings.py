@@ -144,6 +144,9 @@ class Settings(BaseSettings):
     job_lease_seconds: float = _number(600.0, 1, 3600, "JOB_LEASE_SECONDS")
     #: Threads of a job consumer: its jobs wait on Bria, they do not compute.
     job_workers: int = Field(8, ge=1, le=64, alias="JOB_WORKERS")
+    #: Where uploaded files wait for Bria: "folder" (the instance folder) or "database"
+    #: (every server reads them); by default the database when it is PostgreSQL.
+    upload_store: str = Field("", alias="UPLOAD_STORE")
 
     @classmethod
     def settings_customise_sources(
@@ -185,6 +188,13 @@ class Settings(BaseSettings):
             )
         return value
 
+    @field_validator("upload_store")
+    @classmethod
+    def _store(cls, value: str) -> str:
+        if value and value not in ("folder", "database"):
+            raise ValueError("must be folder or database")
+        return value
+
     @field_validator("job_queue_url")
     @classmethod
     def _redis(cls, value: str) -> str:
@@ -206,6 +216,13 @@ class Settings(BaseSettings):
     @property
     def sandbox(self) -> bool:
         return not self.token
+
+    @property
+    def files_in_database(self) -> bool:
+        """Uploaded files kept in the shared database rather than the instance folder."""
+        if self.upload_store:
+            return self.upload_store == "database"
+        return not self.database_url.startswith("sqlite")
 
     @property
     def max_waiting_on_bria(self) -> int:

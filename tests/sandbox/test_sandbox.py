@@ -153,7 +153,7 @@ def test_a_project_whose_model_is_training_cannot_be_deleted(served):
     ("method", "path", "body", "headers", "status", "message"),
     [
         ("GET", "/tailored-gen/projects", None, {"api_token": ""}, 401, "api_token"),
-        ("GET", "/tailored-gen/datasets", None, {}, 404, "Unknown endpoint"),
+        ("GET", "/tailored-gen/unknown", None, {}, 404, "Unknown endpoint"),
         ("DELETE", "/tailored-gen/projects", None, {}, 405, "DELETE is not allowed here"),
         ("PATCH", "/tailored-gen/projects/1", None, {}, 405, "PATCH is not allowed here"),
         ("GET", "/tailored-gen/projects/abc", None, {}, 404, "Project not found"),
@@ -189,7 +189,7 @@ def test_a_fresh_app_creates_a_project_in_the_sandbox_and_says_so(client):
     page = follow(client, submit(client, form_page, **VALID)).get_data(as_text=True)
     assert "Project created" in main_text(page)
     assert "Nothing here is created at Bria" in page
-    assert "nothing exists at Bria" in main_text(page)
+    assert "Create a dataset now" in main_text(page)
 
 
 @pytest.mark.integration

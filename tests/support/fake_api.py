@@ -270,6 +270,8 @@ class FakeBriaServer:
         where = folder or Path(self._folder.name)  # type: ignore[union-attr]
         self.fake = FakeBriaState(FakeBria(where / "fake-bria.sqlite3", token), delay)
         self._server = _Server(self.fake, port)
+        # The addresses of the images it holds are its own.
+        self.fake.api.images.origin = self.base_url.rsplit("/v1", 1)[0]
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )

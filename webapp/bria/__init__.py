@@ -6,6 +6,8 @@ status code or a body; they get checked data or one of the `BriaError` kinds.
 
 from __future__ import annotations
 
+from webapp.bria.datasets import Datasets
+from webapp.bria.images import Images
 from webapp.bria.projects import Projects
 from webapp.bria.transport import Transport
 
@@ -16,6 +18,8 @@ class Bria:
     def __init__(self, transport: Transport) -> None:
         self.transport = transport
         self.projects = Projects(transport)
+        self.datasets = Datasets(transport)
+        self.images = Images(transport)
 
     def __repr__(self) -> str:
         return f"Bria({self.transport!r})"

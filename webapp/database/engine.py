@@ -153,6 +153,22 @@ def insert_unless_present(engine: Engine, table: Table) -> Insert:
     return dialect.insert(table).on_conflict_do_nothing().execution_options(preserve_rowcount=True)
 
 
+def upsert_newer_wins(
+    engine: Engine, table: Table, key: str = "id", stamp: str = "read_at"
+) -> Insert:
+    """`INSERT … ON CONFLICT (key) DO UPDATE` of every column, unless the row there is
+    newer (its `stamp`) than the one arriving: a snapshot's slow read never undoes what
+    the app wrote meanwhile. SQLite and PostgreSQL alike."""
+    dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
+    insert = dialect.insert(table)
+    columns = [column.name for column in table.columns if column.name != key]
+    return insert.on_conflict_do_update(
+        index_elements=[table.c[key]],
+        set_={name: insert.excluded[name] for name in columns},
+        where=table.c[stamp] <= insert.excluded[stamp],
+    )
+
+
 #: What a database that is down, unreachable, hanging or full of locks raises: the
 #: app tells the person and loses nothing, rather than showing a server error.
 UNAVAILABLE: tuple[type[Exception], ...] = (

@@ -14,11 +14,14 @@ import json
 import secrets
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.engine import Engine
 
-from webapp.bria.errors import TIMEOUT, BriaError, BriaUnconfirmed, Failure
+from webapp.bria.errors import TIMEOUT, BriaError, BriaNotFound, BriaUnconfirmed, Failure
 from webapp.database.engine import db_now, insert_unless_present
 from webapp.database.tables import refreshes
 
@@ -27,6 +30,36 @@ from webapp.database.tables import refreshes
 FAILURE_REUSE_SECONDS = 5.0
 _FIRST_POLL_SECONDS = 0.02
 _LONGEST_POLL_SECONDS = 0.2
+
+
+def created_at(thing: dict[str, Any]) -> datetime | None:
+    """A thing's creation time at Bria as an aware datetime, or None if unreadable."""
+    raw = thing.get("created_at")
+    if not isinstance(raw, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        moment.timestamp()  # a date at the edge of the calendar cannot be used
+    except (ValueError, OverflowError):
+        return None
+    return moment
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """How old what is shown is, and why it is not newer when it could not be."""
+
+    as_of: float | None
+    #: When this was said (database clock); only needed to say how old it is.
+    now: float | None
+    problem: BriaError | None = None
+
+    @property
+    def age_seconds(self) -> float | None:
+        if self.as_of is None or self.now is None:
+            return None
+        return max(0.0, self.now - self.as_of)
 
 
 class SharedReads:
@@ -87,6 +120,26 @@ class SharedReads:
                 )
             time.sleep(pause)
             pause = min(pause * 2, _LONGEST_POLL_SECONDS)
+
+    def fresh_or_kept(
+        self, key: str, fetch: Callable[[float], None], max_age: float, fresh: bool = False
+    ) -> Freshness:
+        """Read `key` unless someone did within `max_age` seconds (or, `fresh`, since
+        now). When Bria cannot be asked, what was kept is shown with its age and the
+        reason; a 404 is raised, since there is nothing to show."""
+        now = self.now()
+        try:
+            as_of = self.read(key, fetch, max_age=max_age, fresh_after=now if fresh else None)
+        except BriaNotFound:
+            raise
+        except BriaError as problem:
+            return Freshness(self.last_success(key), self.now(), problem)
+        return Freshness(as_of, self.now())
+
+    def now(self) -> float:
+        """The database's clock."""
+        with self.engine.connect() as db:
+            return db.execute(select(db_now())).scalar_one()
 
     def last_success(self, key: str) -> float | None:
         """When the last successful read of `key` began (database clock), or None."""

@@ -16,6 +16,7 @@ from flask_wtf.csrf import CSRFError
 from webapp.bria.errors import BriaError, BriaNotFound, Failure
 from webapp.bria.projects import LARGEST_ID
 from webapp.database.engine import DatabaseUnavailable
+from webapp.ledger.shared_reads import Freshness
 from webapp.ledger.submissions import EDIT, INVALID
 from webapp.projects.forms import DeleteProjectForm, EditProjectForm
 from webapp.projects.replies import (
@@ -26,8 +27,9 @@ from webapp.projects.replies import (
     render_edit_form,
     show_submission,
 )
+from webapp.projects.sections import sections_for
 from webapp.projects.service import Result, delete_project, edit_project
-from webapp.projects.snapshot import Filters, Freshness, ProjectSnapshot
+from webapp.projects.snapshot import Filters, ProjectSnapshot
 from webapp.projects.words import LIST, PROJECT, explain, page_status
 from webapp.rules import projects as rules
 from webapp.rules.versions import TRAINING_FAMILIES
@@ -104,7 +106,7 @@ def unreadable(problem: ProjectUnreadable) -> Page:
 @bp.get(PROJECT_PATH)
 def show(project_id: int) -> Page:
     project, freshness = _project(project_id)
-    return page("project", project=project, freshness=freshness)
+    return page("project", project=project, freshness=freshness, sections=sections_for(project))
 
 
 @bp.get(PROJECT_PATH + "/edit")

@@ -25,6 +25,7 @@ from typing import Any
 
 from webapp.bria.errors import CREATED_UNREADABLE, BriaError, BriaNotFound, BriaNotSent, Failure
 from webapp.database.engine import UNAVAILABLE, DatabaseUnavailable
+from webapp.ledger.shared_reads import Freshness
 from webapp.ledger.submissions import (
     CREATE,
     DELETE,
@@ -35,7 +36,7 @@ from webapp.ledger.submissions import (
     UNKNOWN,
     Submission,
 )
-from webapp.projects.snapshot import Freshness, ProjectSnapshot
+from webapp.projects.snapshot import ProjectSnapshot
 from webapp.rules import projects as rules
 from webapp.rules.names import name_key
 from webapp.services import Services

@@ -16,16 +16,15 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from webapp.bria.errors import BriaError, BriaNotFound
-from webapp.database.engine import db_now, insert_unless_present
+from webapp.database.engine import db_now, insert_unless_present, upsert_newer_wins
 from webapp.database.tables import snapshot_projects, submissions
+from webapp.ledger.shared_reads import Freshness, created_at
 from webapp.ledger.submissions import DELETE, DONE
 from webapp.rules.names import name_key, search_words, word_index
 from webapp.rules.versions import family_of
@@ -41,20 +40,6 @@ PAGE_SIZE = 50
 PROJECT_TTL_SECONDS = 10.0
 
 
-def created_at(project: Project) -> datetime | None:
-    """The project's creation time as an aware datetime, or None if unreadable."""
-    raw = project.get("created_at")
-    if not isinstance(raw, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-        moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-        moment.timestamp()  # a date at the edge of the calendar cannot be used
-    except (ValueError, OverflowError):
-        return None
-    return moment
-
-
 def _row(project: Project, read_at: Any) -> dict[str, Any]:
     moment = created_at(project)
     return {
@@ -68,35 +53,6 @@ def _row(project: Project, read_at: Any) -> dict[str, Any]:
         "body": json.dumps(project),
         "read_at": read_at,
     }
-
-
-def _newer_rows_win(engine: Engine) -> Any:
-    """`INSERT … ON CONFLICT (id) DO UPDATE` of every column, unless the row there was
-    written later than the one arriving (SQLite and PostgreSQL alike)."""
-    dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
-    insert = dialect.insert(snapshot_projects)
-    columns = [column.name for column in snapshot_projects.columns if column.name != "id"]
-    return insert.on_conflict_do_update(
-        index_elements=[snapshot_projects.c.id],
-        set_={name: insert.excluded[name] for name in columns},
-        where=snapshot_projects.c.read_at < insert.excluded.read_at,
-    )
-
-
-@dataclass(frozen=True)
-class Freshness:
-    """How old what is shown is, and why it is not newer when it could not be."""
-
-    as_of: float | None
-    #: When this was said (database clock); only needed to say how old it is.
-    now: float | None
-    problem: BriaError | None = None
-
-    @property
-    def age_seconds(self) -> float | None:
-        if self.as_of is None or self.now is None:
-            return None
-        return max(0.0, self.now - self.as_of)
 
 
 @dataclass(frozen=True)
@@ -132,7 +88,7 @@ class ProjectSnapshot:
         self.ttl = svc.settings.bria_list_max_age
         self.project_ttl = PROJECT_TTL_SECONDS
         self._insert = insert_unless_present(self.engine, snapshot_projects)
-        self._upsert = _newer_rows_win(self.engine)
+        self._upsert = upsert_newer_wins(self.engine, snapshot_projects)
 
     # -- keeping it fresh ----------------------------------------------------
 

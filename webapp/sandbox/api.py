@@ -19,23 +19,31 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from webapp.sandbox.database import SandboxDatabase
-from webapp.sandbox.projects import PATH as PROJECTS_PATH
+from webapp.sandbox.datasets import DatasetEndpoints, DatasetStore
+from webapp.sandbox.images import ImageStore, serve_file
 from webapp.sandbox.projects import ProjectEndpoints, ProjectStore
 from webapp.sandbox.replies import Reply, error
 
-SANDBOX_BASE_URL = "https://sandbox.bria.invalid/v1"
+SANDBOX_ORIGIN = "https://sandbox.bria.invalid"
+SANDBOX_BASE_URL = SANDBOX_ORIGIN + "/v1"
 SANDBOX_TOKEN = "sandbox"
 
 
 class FakeBria:
-    """Bria's endpoints, answered from one sandbox file with the API's rules."""
+    """Bria's endpoints, answered from one sandbox file with the API's rules.
 
-    def __init__(self, path: Path, token: str) -> None:
+    `origin` is where the sandbox is reached: the addresses of its images start there."""
+
+    def __init__(self, path: Path, token: str, origin: str = SANDBOX_ORIGIN) -> None:
         self.database = SandboxDatabase(path)
         self.token = token
         self.projects = ProjectStore(self.database)
-        #: Each resource's endpoints by the path that leads to them (after /v1/).
-        self._routes = {PROJECTS_PATH: ProjectEndpoints(self.projects)}
+        self.datasets = DatasetStore(self.database)
+        self.images = ImageStore(self.database, origin)
+        self.dataset_endpoints = DatasetEndpoints(self.projects, self.datasets, self.images)
+        self.project_endpoints = ProjectEndpoints(
+            self.projects, self.dataset_endpoints, on_delete=self.datasets.delete_of_project
+        )
 
     def handle(
         self, method: str, url: str, headers: Mapping[str, str], body: bytes | str | None
@@ -52,13 +60,20 @@ class FakeBria:
     def _route(
         self, method: str, path: str, headers: Mapping[str, str], body: bytes | str | None
     ) -> Reply:
+        served = serve_file(path, self.images) if method == "GET" else None
+        if served is not None:  # an image's address: no token, as Bria's are not signed by it
+            return served
         if headers.get("api_token") != self.token:
             return error(401, "unauthorized", "Missing or invalid api_token header")
         parts = [part for part in path.split("/") if part]
-        if parts[:1] != ["v1"]:
+        if parts[:2] != ["v1", "tailored-gen"] or len(parts) < 3:
             return error(404, "not_found", "Unknown endpoint")
-        for prefix, endpoints in self._routes.items():
-            length = prefix.count("/") + 1
-            if "/".join(parts[1 : 1 + length]) == prefix:
-                return endpoints.handle(method, parts[1 + length :], body)
+        resource, rest = parts[2], parts[3:]
+        content_type = headers.get("Content-Type") or headers.get("content-type") or ""
+        if resource == "projects":
+            return self.project_endpoints.handle(method, rest, body)
+        if resource == "datasets":
+            return self.dataset_endpoints.handle(method, rest, body, content_type)
+        if resource == "generate_visual_schema" and not rest:
+            return self.dataset_endpoints.visual_schema(method, body)
         return error(404, "not_found", "Unknown endpoint")

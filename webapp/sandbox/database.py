@@ -24,6 +24,20 @@ TABLES = {
         " body TEXT NOT NULL,"
         " training INTEGER NOT NULL DEFAULT 0)"
     ),
+    "datasets": (
+        "CREATE TABLE IF NOT EXISTS datasets ("
+        " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+        " project_id INTEGER NOT NULL,"
+        " body TEXT NOT NULL)"
+    ),
+    # `picture`: a small copy of the image, for its addresses and for visual schemas.
+    "images": (
+        "CREATE TABLE IF NOT EXISTS images ("
+        " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+        " dataset_id INTEGER NOT NULL,"
+        " body TEXT NOT NULL,"
+        " picture BLOB)"
+    ),
 }
 #: Columns added since a table was first made: (table, column, definition).
 ADDED_COLUMNS = (("projects", "training", "INTEGER NOT NULL DEFAULT 0"),)

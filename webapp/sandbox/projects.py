@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from webapp.rules.projects import (
@@ -101,10 +101,16 @@ def found(project_id: int, project: dict[str, Any] | None) -> Reply:
 
 
 class ProjectEndpoints:
-    """`/tailored-gen/projects` and `/tailored-gen/projects/{id}`."""
+    """`/tailored-gen/projects`, `/tailored-gen/projects/{id}` and a project's datasets.
 
-    def __init__(self, store: ProjectStore) -> None:
+    Deleting a project deletes its datasets and images with it (`on_delete`)."""
+
+    def __init__(
+        self, store: ProjectStore, datasets: Any, on_delete: Callable[[int], None]
+    ) -> None:
         self.store = store
+        self.datasets = datasets
+        self.on_delete = on_delete
 
     def handle(self, method: str, rest: list[str], body: bytes | str | None) -> Reply:
         if not rest:
@@ -116,6 +122,10 @@ class ProjectEndpoints:
         if not rest[0].isdigit():
             return error(404, "not_found", "Project not found")
         project_id = int(rest[0])
+        if rest[1:] == ["datasets"]:
+            if self.store.get(project_id) is None:
+                return found(project_id, None)
+            return self.datasets.of_project(method, project_id)
         if len(rest) > 1:
             return error(404, "not_found", "Unknown endpoint")
         if method == "GET":
@@ -154,4 +164,5 @@ class ProjectEndpoints:
             return error(409, "conflict", "Cannot delete project while models are in training")
         if not self.store.delete(project_id):
             return found(project_id, None)
+        self.on_delete(project_id)
         return Reply(204)

@@ -30,7 +30,9 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
 
     def encoded(self) -> bytes:
-        return b"" if self.status == 204 else json.dumps(self.body).encode()
+        if self.status == 204:
+            return b""
+        return self.body if isinstance(self.body, bytes) else json.dumps(self.body).encode()
 
 
 def timestamp() -> str:

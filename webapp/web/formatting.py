@@ -18,6 +18,8 @@ from markupsafe import Markup, escape
 from webapp.bria.errors import Failure
 from webapp.rules import projects as rules
 from webapp.rules import versions
+from webapp.web import structured
+from webapp.web.forms import new_submission_id
 
 
 def readable(value: Any, empty: str = "Not given") -> str:
@@ -131,7 +133,13 @@ def details(failure: Failure, sandbox: bool = False) -> str | None:
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.globals.update(rules=rules, versions=versions, details=details)
+    app.jinja_env.globals.update(
+        rules=rules,
+        versions=versions,
+        details=details,
+        structured=structured,
+        one_time_id=new_submission_id,
+    )
     app.jinja_env.filters.update(
         readable=readable,
         type_label=type_label,

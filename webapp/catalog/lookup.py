@@ -1,0 +1,53 @@
+"""The project and dataset a page's address names, read through the shared records; a
+page that cannot be shown says why (`Unreadable`, answered by `register`'s handler)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, render_template
+
+from webapp.bria.errors import BriaError, BriaNotFound, Failure
+from webapp.catalog.datasets import DatasetRecords
+from webapp.ledger.shared_reads import Freshness
+from webapp.projects.snapshot import ProjectSnapshot
+from webapp.services import services
+from webapp.web.pages import Page
+
+
+class Unreadable(Exception):
+    """The project or dataset cannot be read from Bria, and nothing older is kept."""
+
+    def __init__(self, error: BriaError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
+def project_of(project_id: int) -> dict[str, Any]:
+    try:
+        return services().get(ProjectSnapshot).project(project_id)[0]
+    except BriaError as error:
+        raise Unreadable(error) from None
+
+
+def dataset_of(project_id: int, dataset_id: int) -> tuple[dict[str, Any], Freshness]:
+    """The dataset (of this project, or not found) and how fresh it is."""
+    try:
+        read = services().get(DatasetRecords).dataset(dataset_id)
+    except BriaError as error:
+        raise Unreadable(error) from None
+    if int(read.value.get("project_id", -1)) != project_id:
+        raise Unreadable(BriaNotFound("not_found", "Not this project's dataset", 404))
+    return read.value, read.freshness
+
+
+def unreadable(problem: Unreadable) -> Page:
+    if isinstance(problem.error, BriaNotFound):
+        return render_template("datasets/not_found.html"), 404
+    failure = Failure.of(problem.error)
+    status = 429 if failure.kind in ("budget", "rate_limited") else 502
+    return render_template("datasets/unreadable.html", failure=failure), status
+
+
+def register(app: Flask) -> None:
+    app.register_error_handler(Unreadable, unreadable)

@@ -1,0 +1,116 @@
+"""A dataset's health report, in plain words, before it is completed. Nothing in it
+blocks: it tells what people otherwise learn only after paying for a training."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+
+from webapp.images.queue import AT_BRIA, FAILED, ON_THE_WAY, REFUSED
+from webapp.images.service import Entry
+from webapp.rules.datasets import CAPTIONS_IN_PROGRESS
+from webapp.rules.images import (
+    MAX_IMAGES_PER_DATASET,
+    MIN_IMAGES_TO_COMPLETE,
+    ODD_ASPECT_FACTOR,
+    RECOMMENDED_IMAGES,
+)
+
+
+@dataclass
+class Health:
+    at_bria: int
+    on_the_way: list[Entry] = field(default_factory=list)
+    refused: list[Entry] = field(default_factory=list)
+    failed: list[Entry] = field(default_factory=list)
+    upscaled: list[Entry] = field(default_factory=list)
+    transparent: list[Entry] = field(default_factory=list)
+    alike: list[list[Entry]] = field(default_factory=list)
+    odd_shapes: list[Entry] = field(default_factory=list)
+    captions_missing: list[Entry] = field(default_factory=list)
+    captions_being_written: bool = False
+
+    @property
+    def count_in_words(self) -> str:
+        low, high = RECOMMENDED_IMAGES
+        n = self.at_bria
+        images = f"{n} image{'s' if n != 1 else ''} at Bria"
+        if n < MIN_IMAGES_TO_COMPLETE:
+            return f"{images}: at least {MIN_IMAGES_TO_COMPLETE} are needed to complete it."
+        if n <= high:
+            return f"{images}: within the {low} to {high} Bria recommends."
+        return (
+            f"{images}: more than the {low} to {high} Bria recommends (at most "
+            f"{MAX_IMAGES_PER_DATASET}). More images train for longer; they help only when they "
+            "add variety."
+        )
+
+    def summary(self) -> list[str]:
+        """One sentence per finding, the count first; empty findings are left out."""
+        said = [self.count_in_words]
+        if self.on_the_way:
+            said.append(f"{len(self.on_the_way)} still on the way to Bria.")
+        if self.upscaled:
+            said.append(f"{len(self.upscaled)} will be upscaled by Bria (under 1024 pixels).")
+        if self.transparent:
+            said.append(f"{len(self.transparent)} have transparent areas, which become black.")
+        if self.alike:
+            groups = f"{len(self.alike)} group{'s' if len(self.alike) != 1 else ''}"
+            said.append(f"{groups} of images look almost the same.")
+        if self.odd_shapes:
+            said.append(f"{len(self.odd_shapes)} have a shape far from the rest.")
+        if self.captions_being_written:
+            said.append("Bria is writing the captions now.")
+        elif self.captions_missing:
+            said.append(f"{len(self.captions_missing)} have no caption yet.")
+        if self.refused:
+            said.append(f"Bria refused {len(self.refused)}.")
+        if self.failed:
+            said.append(f"{len(self.failed)} could not be sent: retry or remove them.")
+        return said
+
+
+def report(entries: list[Entry], captions_status: str | None) -> Health:
+    at_bria = [e for e in entries if e.state == AT_BRIA]
+    health = Health(at_bria=len(at_bria))
+    health.on_the_way = [e for e in entries if e.state in ON_THE_WAY]
+    health.refused = [e for e in entries if e.state == REFUSED]
+    health.failed = [e for e in entries if e.state == FAILED]
+    live = at_bria + health.on_the_way
+    health.upscaled = [e for e in live if e.upload is not None and e.upload.upscaled]
+    health.transparent = [e for e in live if e.upload is not None and e.upload.transparent]
+    health.alike = _groups(live)
+    health.odd_shapes = _odd_shapes(live)
+    health.captions_being_written = captions_status == CAPTIONS_IN_PROGRESS
+    health.captions_missing = [e for e in at_bria if e.caption is None]
+    return health
+
+
+def _groups(live: list[Entry]) -> list[list[Entry]]:
+    """Images that look alike, each group once (an image alike to one alike to it joins)."""
+    by_name = {entry.name: entry for entry in live}
+    groups: list[set[str]] = []
+    for entry in live:
+        if not entry.near_duplicates:
+            continue
+        members = {entry.name, *entry.near_duplicates} & set(by_name)
+        touching = [group for group in groups if group & members]
+        for group in touching:
+            members |= group
+            groups.remove(group)
+        groups.append(members)
+    return [[by_name[name] for name in sorted(group)] for group in groups if len(group) > 1]
+
+
+def _odd_shapes(live: list[Entry]) -> list[Entry]:
+    shaped = [e for e in live if e.upload is not None and e.upload.height]
+    if len(shaped) < 3:
+        return []
+    usual = statistics.median(e.upload.width / e.upload.height for e in shaped if e.upload)
+    odd = []
+    for entry in shaped:
+        assert entry.upload is not None
+        ratio = (entry.upload.width / entry.upload.height) / usual
+        if ratio > ODD_ASPECT_FACTOR or ratio < 1 / ODD_ASPECT_FACTOR:
+            odd.append(entry)
+    return odd
