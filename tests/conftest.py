@@ -24,6 +24,7 @@ from flask import Flask
 from tests.support.apps import TOKEN, dispose, make_app, prepare_database
 from tests.support.fake_api import FakeBriaServer
 from tests.support.postgres import PostgresCluster
+from tests.support.redis import RedisServer
 from webapp.database.engine import make_engine
 
 __all__ = ["TOKEN", "dispose", "make_app", "prepare_database"]
@@ -116,6 +117,14 @@ def postgres() -> Iterator[PostgresCluster]:
     cluster = PostgresCluster().start()
     yield cluster
     cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    """One Redis server for the whole run (the job engine of several servers)."""
+    server = RedisServer().start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

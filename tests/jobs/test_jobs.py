@@ -9,7 +9,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,7 +19,6 @@ from tests.support import job_app
 from tests.support.apps import prepare_database
 from tests.support.jobs import consumer_running
 from tests.support.processes import ROOT, environment, free_port, job_consumer, running
-from tests.support.redis import RedisServer
 from tests.support.scripted import scripted_services
 from webapp.bria.errors import budget_spent
 from webapp.database.tables import work as work_table
@@ -240,13 +238,6 @@ def test_work_interrupted_by_kill_9_is_done_after_a_restart(tmp_path, database_u
     lines = job_app.runs(folder)
     assert [line.split()[2] for line in lines] == ["start", "start", "end"]
     assert lines[1].split()[1] == lines[2].split()[1] == str(second.pid)
-
-
-@pytest.fixture(scope="session")
-def redis_server() -> Iterator[RedisServer]:
-    server = RedisServer().start()
-    yield server
-    server.stop()
 
 
 def test_work_asked_for_on_one_server_runs_once_on_a_consumer_of_another_through_redis(
