@@ -152,7 +152,7 @@
       day: "numeric", month: "long", year: "numeric",
       hour: "2-digit", minute: "2-digit", timeZoneName: "short"
     });
-    document.querySelectorAll("time[data-local-time]").forEach(function (element) {
+    document.querySelectorAll("time[data-local-time]:not([title])").forEach(function (element) {
       var moment = new Date(element.getAttribute("datetime"));
       if (!isNaN(moment.getTime())) {
         element.setAttribute("title", element.textContent);
@@ -160,6 +160,8 @@
       }
     });
   }
+  /* A page's script that adds times to it says so with this event. */
+  document.addEventListener("webapp:times-added", localTimes);
 
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("[data-module='project-form']").forEach(enhanceForm);

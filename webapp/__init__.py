@@ -22,7 +22,17 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.exc import SQLAlchemyError
 
-from webapp import access, commands, datasets, health, images, projects
+from webapp import (
+    access,
+    activity,
+    commands,
+    datasets,
+    generation,
+    health,
+    images,
+    projects,
+    training,
+)
 from webapp.database import migrate
 from webapp.database.engine import UNAVAILABLE, write_heartbeat
 from webapp.ledger import once
@@ -31,7 +41,7 @@ from webapp.settings import FIXED_SETTINGS, ConfigError, dotenv_problem, read_se
 from webapp.web import assets, bodies, errors, formatting, security
 
 #: The features, each registering its pages (and jobs) with the app.
-FEATURES = (projects, datasets, images, access, health)
+FEATURES = (projects, datasets, images, training, generation, activity, access, health)
 
 PACKAGE = Path(__file__).resolve().parent
 #: gunicorn stops (instead of starting new workers for ever) when a worker exits

@@ -75,6 +75,8 @@ def build_services(
     fake = None
     if settings.sandbox:  # the sandbox is not Bria: it has no budget
         fake = FakeBria(instance / "sandbox.sqlite3", SANDBOX_TOKEN)
+        fake.model_endpoints.training_seconds = settings.sandbox_training_seconds
+        fake.model_endpoints.training_outcome = settings.sandbox_training_outcome
         transport = Transport(
             SANDBOX_BASE_URL,
             SANDBOX_TOKEN,
@@ -92,6 +94,7 @@ def build_services(
             adapter=adapter,
             pool_size=settings.max_waiting_on_bria,
             admission=Admission(settings.max_waiting_on_bria, budget),
+            v2_url=settings.bria_api_v2_url or None,
         )
     return Services(
         settings=settings,

@@ -58,6 +58,7 @@ SECRET_SETTINGS = (
     "ACCESS_PASSWORD_HASH",
     "DATABASE_URL",
     "JOB_QUEUE_URL",
+    "TEAM_WEBHOOK_URL",
 )
 
 
@@ -122,6 +123,8 @@ class Settings(BaseSettings):
     bria_api_timeout: float = _number(30.0, 1, 300, "BRIA_API_TIMEOUT")
     bria_requests_per_minute: int = Field(10, ge=1, le=100_000, alias="BRIA_REQUESTS_PER_MINUTE")
     bria_console_url: str = Field(DEFAULT_CONSOLE_URL, alias="BRIA_CONSOLE_URL")
+    #: Where generation lives (Bria's v2 path): by default the base URL's host, /v2.
+    bria_api_v2_url: str = Field("", alias="BRIA_API_V2_URL")
     bria_list_max_age: float = _number(30.0, 0, 3600, "BRIA_LIST_MAX_AGE")
     secret_key: SecretStr = Field(alias="SECRET_KEY", min_length=SHORTEST_SECRET_KEY)
     database_url: str = Field(alias="DATABASE_URL")
@@ -147,6 +150,14 @@ class Settings(BaseSettings):
     #: Where uploaded files wait for Bria: "folder" (the instance folder) or "database"
     #: (every server reads them); by default the database when it is PostgreSQL.
     upload_store: str = Field("", alias="UPLOAD_STORE")
+    #: The header the organisation's sign-in proxy sets to who is asking (read only
+    #: with BEHIND_PROXY; the proxy must overwrite it on every request).
+    trusted_user_header: str = Field("", alias="TRUSTED_USER_HEADER")
+    #: A team chat's incoming webhook (Slack, Teams): told when a training ends.
+    team_webhook_url: str = Field("", alias="TEAM_WEBHOOK_URL")
+    #: The sandbox's training: how long it takes, and how it ends.
+    sandbox_training_seconds: float = _number(60.0, 0, 86400, "SANDBOX_TRAINING_SECONDS")
+    sandbox_training_outcome: str = Field("Completed", alias="SANDBOX_TRAINING_OUTCOME")
 
     @classmethod
     def settings_customise_sources(
@@ -164,10 +175,31 @@ class Settings(BaseSettings):
         """`FOO=` in a .env file means "not set": the default applies."""
         return {k: v for k, v in data.items() if not (isinstance(v, str) and not v.strip())}
 
-    @field_validator("bria_api_base_url", "bria_console_url")
+    @field_validator("bria_api_base_url", "bria_console_url", "bria_api_v2_url")
     @classmethod
     def _https(cls, value: str) -> str:
-        return _api_url(value)
+        return _api_url(value) if value else value
+
+    @field_validator("team_webhook_url")
+    @classmethod
+    def _webhook(cls, value: str) -> str:
+        if value and not value.startswith("https://"):
+            raise ValueError("must be an https:// address")
+        return value
+
+    @field_validator("trusted_user_header")
+    @classmethod
+    def _header(cls, value: str) -> str:
+        if value and not re.fullmatch(r"[A-Za-z0-9-]{1,60}", value):
+            raise ValueError("must be a header name, like X-Forwarded-User")
+        return value
+
+    @field_validator("sandbox_training_outcome")
+    @classmethod
+    def _outcome(cls, value: str) -> str:
+        if value not in ("Completed", "Failed"):
+            raise ValueError("must be Completed or Failed")
+        return value
 
     @field_validator("bria_api_token")
     @classmethod

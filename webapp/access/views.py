@@ -15,12 +15,15 @@ from webapp.access.session import (
     signed_in,
 )
 from webapp.web.pages import Page
+from webapp.web.people import DISPLAY_NAME, clean
 from webapp.web.security import public
 
 bp = Blueprint("access", __name__)
 
 #: What the sign-in page says after a POST, kept for its GET (never the password).
 _NOTICE = "sign_in_notice"
+#: The name typed on a sign-in that did not succeed, to show again.
+_TYPED_NAME = "sign_in_name"
 
 
 @bp.get("/sign-in")
@@ -30,7 +33,7 @@ def sign_in() -> Page:
     target = safe_next(request.args.get("next"))
     if not gate_.enabled or signed_in():
         return redirect(target)
-    form = SignInForm(formdata=None)
+    form = SignInForm(formdata=None, data={"display_name": session.pop(_TYPED_NAME, None)})
     notice = session.pop(_NOTICE, None)
     status = gate_.status(client_address(request))
     if notice == "blank" and status.remaining:
@@ -39,6 +42,10 @@ def sign_in() -> Page:
         form.password.errors = ["The access password is not right"]
     elif notice == "stale" and status.remaining:
         form.password.errors = ["This page was open for a long time. Enter the password again"]
+    elif notice == "long name" and status.remaining:
+        form.display_name.errors = form.display_name.errors or [
+            "Your name must be 100 characters or fewer"
+        ]
     elif notice == "paused" and status.remaining:
         # Refused unchecked in a burst from this address that has since ended.
         form.password.errors = [
@@ -57,15 +64,21 @@ def send_sign_in() -> Response:
         return redirect(target)
     form = SignInForm()
     again = url_for("access.sign_in", next=target if target != "/" else None)
+    name = clean(form.display_name.data)
     if not form.validate():
-        session[_NOTICE] = "blank"  # not counted: nothing was tried
+        session[_TYPED_NAME] = name
+        # not counted: nothing was tried
+        session[_NOTICE] = "long name" if form.display_name.errors else "blank"
         return redirect(again, 303)
     attempt = gate_.attempt(client_address(request), form.password.data or "")
     if not attempt.matched:
+        session[_TYPED_NAME] = name
         session[_NOTICE] = "wrong" if attempt.checked else "paused"
         return redirect(again, 303)
     session.clear()
     session[ACCESS_SESSION] = gate_.start_session()
+    if name:
+        session[DISPLAY_NAME] = name
     session.permanent = True
     return redirect(target, 303)
 

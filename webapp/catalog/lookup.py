@@ -1,5 +1,5 @@
-"""The project and dataset a page's address names, read through the shared records; a
-page that cannot be shown says why (`Unreadable`, answered by `register`'s handler)."""
+"""The project, dataset or model a page's address names, read through the shared records;
+a page that cannot be shown says why (`Unreadable`, answered by `register`'s handler)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from flask import Flask, render_template
 
 from webapp.bria.errors import BriaError, BriaNotFound, Failure
 from webapp.catalog.datasets import DatasetRecords
+from webapp.catalog.models import ModelRecords
 from webapp.ledger.shared_reads import Freshness
 from webapp.projects.snapshot import ProjectSnapshot
 from webapp.services import services
@@ -16,11 +17,13 @@ from webapp.web.pages import Page
 
 
 class Unreadable(Exception):
-    """The project or dataset cannot be read from Bria, and nothing older is kept."""
+    """The project, dataset or model cannot be read from Bria, and nothing older is kept."""
 
-    def __init__(self, error: BriaError) -> None:
+    def __init__(self, error: BriaError, thing: str = "dataset") -> None:
         super().__init__(error.message)
         self.error = error
+        #: What the page shows ("dataset", "model"), for its words.
+        self.thing = thing
 
 
 def project_of(project_id: int) -> dict[str, Any]:
@@ -41,12 +44,24 @@ def dataset_of(project_id: int, dataset_id: int) -> tuple[dict[str, Any], Freshn
     return read.value, read.freshness
 
 
+def model_of(project_id: int, model_id: int) -> tuple[dict[str, Any], Freshness]:
+    """The model (of this project, or not found), read at most 30 seconds ago for
+    everyone, and how fresh it is."""
+    try:
+        model, freshness = services().get(ModelRecords).model(model_id)
+    except BriaError as error:
+        raise Unreadable(error, "model") from None
+    if int(model.get("project_id", -1)) != project_id:
+        raise Unreadable(BriaNotFound("not_found", "Not this project's model", 404), "model")
+    return model, freshness
+
+
 def unreadable(problem: Unreadable) -> Page:
     if isinstance(problem.error, BriaNotFound):
-        return render_template("datasets/not_found.html"), 404
+        return render_template("datasets/not_found.html", thing=problem.thing), 404
     failure = Failure.of(problem.error)
     status = 429 if failure.kind in ("budget", "rate_limited") else 502
-    return render_template("datasets/unreadable.html", failure=failure), status
+    return render_template("datasets/unreadable.html", failure=failure, thing=problem.thing), status
 
 
 def register(app: Flask) -> None:

@@ -268,3 +268,62 @@ schema_drafts = Table(
     Column("reason", Text, nullable=True),
     Column("updated_at", Float, nullable=False),
 )
+
+#: Models as last read from Bria, shared by every process.
+snapshot_models = Table(
+    "snapshot_models",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("project_id", Integer, nullable=False, index=True),
+    Column("dataset_id", Integer, nullable=True, index=True),
+    Column("body", Text, nullable=False),
+    Column("read_at", Float, nullable=False),
+)
+
+#: A model's timeline: each status the app saw it in, once, when it first saw it (who
+#: asked for it, when a person did; who started the training, for the notices).
+model_events = Table(
+    "model_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("model_id", Integer, nullable=False, index=True),
+    Column("project_id", Integer, nullable=False),
+    Column("status", String(40), nullable=False),
+    Column("at", Float, nullable=False),
+    Column("who", String(200), nullable=True),
+    Column("started_by", String(200), nullable=True),
+)
+Index("ix_model_events_one_per_status", model_events.c.model_id, model_events.c.status, unique=True)
+
+#: Images asked of a trained model: the prompt, where Bria is with it, and (once it is
+#: done) the image, kept by the app since Bria's addresses expire.
+generations = Table(
+    "generations",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("project_id", Integer, nullable=False),
+    Column("model_id", Integer, nullable=False, index=True),
+    Column("prompt", Text, nullable=False),
+    Column("aspect_ratio", String(10), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("request_id", String(100), nullable=True),
+    Column("status_url", Text, nullable=True),
+    Column("reason", Text, nullable=True),
+    Column("who", String(200), nullable=True),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+
+#: Who did what, for a project's activity page: everything that changed something at
+#: Bria, with when and who (as the organisation's sign-in said, or "someone on the team").
+activity = Table(
+    "activity",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("project_id", Integer, nullable=True, index=True),
+    Column("at", Float, nullable=False, index=True),
+    Column("who", String(200), nullable=True),
+    Column("action", String(40), nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("key", String(120), nullable=True, unique=True),
+)

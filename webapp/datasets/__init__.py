@@ -8,11 +8,11 @@ from flask import Flask
 from webapp.catalog import lookup
 from webapp.datasets import schema_views, tasks, views  # noqa: F401 - schema_views adds routes
 from webapp.datasets.project_section import datasets_section
-from webapp.projects.sections import add_section
+from webapp.web.sections import PROJECT, add_section
 
 
 def register(app: Flask) -> None:
     app.register_blueprint(views.bp)
     lookup.register(app)
     tasks.register(app.extensions["webapp"].jobs)
-    add_section(app, "datasets/_project_section.html", datasets_section)
+    add_section(app, PROJECT, "datasets/_project_section.html", datasets_section)

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
+from webapp.catalog.images import ImageRecords
 from webapp.images.queue import AT_BRIA, FAILED, ON_THE_WAY, REFUSED
-from webapp.images.service import Entry
+from webapp.images.service import Entry, entries
 from webapp.rules.datasets import CAPTIONS_IN_PROGRESS
 from webapp.rules.images import (
     MAX_IMAGES_PER_DATASET,
@@ -15,6 +17,9 @@ from webapp.rules.images import (
     ODD_ASPECT_FACTOR,
     RECOMMENDED_IMAGES,
 )
+
+if TYPE_CHECKING:
+    from webapp.services import Services
 
 
 @dataclass
@@ -68,6 +73,13 @@ class Health:
         if self.failed:
             said.append(f"{len(self.failed)} could not be sent: retry or remove them.")
         return said
+
+
+def health_of(svc: Services, dataset: dict[str, Any]) -> Health:
+    """The report on a dataset as its page shows it (images at Bria and on the way)."""
+    pictures = svc.get(ImageRecords).of_dataset(int(dataset["id"]))[0]
+    listed = entries(svc, int(dataset["id"]), pictures)
+    return report(listed, dataset.get("captions_update_status"))
 
 
 def report(entries: list[Entry], captions_status: str | None) -> Health:

@@ -9,16 +9,18 @@ from werkzeug.wrappers import Response
 from webapp.bria.errors import Failure
 from webapp.catalog.images import ImageRecords
 from webapp.catalog.lookup import dataset_of, project_of
-from webapp.datasets import schema, tasks
+from webapp.datasets import schema, service, tasks
 from webapp.datasets.forms import ConfirmForm
 from webapp.datasets.service import save_schema
 from webapp.datasets.views import DATASET, bp
 from webapp.datasets.words import SCHEMA, explain
+from webapp.images import captions
 from webapp.images import service as images
+from webapp.ledger.activity import Activity, record_sent
 from webapp.rules import datasets as rules
 from webapp.services import services
-from webapp.web import structured
 from webapp.web.pages import Page
+from webapp.web.people import person
 
 
 @bp.get(DATASET + "/schema")
@@ -72,7 +74,7 @@ def change_schema(project_id: int, dataset_id: int) -> Response:
         return redirect(back, 303)
     draft = schema.draft(svc, dataset_id)
     original = (draft.visual_schema if draft else None) or dataset.get("visual_schema")
-    written = structured.from_form(request.form, original)
+    written = captions.written(request.form, original)
     parsed = rules.parse_object(written, "visual schema")
     if isinstance(parsed, rules.JsonProblem):
         flash(str(parsed))
@@ -82,6 +84,8 @@ def change_schema(project_id: int, dataset_id: int) -> Response:
         flash("Your changes are kept here. They are not at Bria until you save them.")
         return redirect(back, 303)
     sent = save_schema(svc, form.submission_id.data, dataset, written)
+    subject = f"the visual schema of dataset “{dataset['name']}”"
+    record_sent(svc, sent, form.submission_id.data, service.SCHEMA, subject, project_id, person())
     if not sent.done:
         flash(explain(sent.failure or Failure("refused"), SCHEMA))
         return redirect(back, 303)
@@ -96,10 +100,19 @@ def change_schema(project_id: int, dataset_id: int) -> Response:
 @bp.post(DATASET + "/captions/regenerate")
 def regenerate_captions(project_id: int, dataset_id: int) -> Response:
     dataset, _ = dataset_of(project_id, dataset_id)
-    if not ConfirmForm().validate():
+    form = ConfirmForm()
+    if not form.validate():
         flash("This page was open for a long time: select the button again.")
     else:
         problem = tasks.regenerate_all(services(), dataset)
         flash(problem or "Bria is writing every caption again. This page shows its progress.")
+        if problem is None:
+            services().get(Activity.of).record(
+                tasks.REGENERATE,
+                f"every caption of dataset “{dataset['name']}” to be written again",
+                project_id,
+                person(),
+                f"{tasks.REGENERATE}:{form.submission_id.data}",
+            )
     page = url_for(".show", project_id=project_id, dataset_id=dataset_id)
     return redirect(page + "#captions", 303)

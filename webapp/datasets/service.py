@@ -10,9 +10,11 @@ from typing import Any
 from webapp.bria.errors import BriaNotFound
 from webapp.catalog.datasets import DatasetRecords
 from webapp.ledger.once import Sent, send_once
+from webapp.ledger.submissions import DONE
 from webapp.rules import versions
 from webapp.rules.datasets import COMPLETED
 from webapp.services import Services
+from webapp.web.forms import SUBMISSION_ID
 
 CREATE, COMPLETE, RENAME, DELETE, CLONE, SCHEMA = (
     "dataset.create",
@@ -119,6 +121,17 @@ def delete_dataset(svc: Services, submission_id: str, dataset: dict[str, Any]) -
     return send_once(
         svc.ledger, svc.jobs, submission_id, DELETE, dataset["name"], call, target_id=dataset["id"]
     )
+
+
+def deleted_by(svc: Services, submission_id: str, dataset_id: int) -> str | None:
+    """The dataset's name when this form's one-time id deleted it already (a double click,
+    a refresh): the dataset is gone, and the replay goes on to the next page."""
+    if not SUBMISSION_ID.match(submission_id or ""):
+        return None
+    sent = svc.ledger.get(submission_id)
+    if sent is None or (sent.kind, sent.state, sent.target_id) != (DELETE, DONE, dataset_id):
+        return None
+    return str((sent.answer or {}).get("name") or "")
 
 
 def clone_dataset(svc: Services, submission_id: str, dataset: dict[str, Any], name: str) -> Sent:

@@ -15,6 +15,8 @@ from webapp.rules.datasets import CAPTIONS_IN_PROGRESS
 from webapp.services import Services
 
 FOLLOW = "datasets.captions"
+#: Asking Bria to write every caption again, on the project's record of who did what.
+REGENERATE = "captions.regenerate"
 #: How often the follower reads a dataset whose captions Bria is writing.
 FOLLOW_SECONDS = 15.0
 

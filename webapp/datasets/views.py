@@ -10,7 +10,6 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from webapp.bria.errors import Failure
 from webapp.catalog.datasets import DatasetRecords
 from webapp.catalog.images import ImageRecords
 from webapp.catalog.lookup import dataset_of, project_of
@@ -20,11 +19,16 @@ from webapp.datasets.forms import ConfirmForm, DatasetNameForm, NewDatasetForm
 from webapp.datasets.words import CLONE, COMPLETE, CREATE, DELETE, RENAME, explain
 from webapp.images import service as images
 from webapp.images.forms import UploadForm
+from webapp.ledger.activity import record_sent
 from webapp.ledger.once import Sent
 from webapp.rules import datasets as rules
 from webapp.rules import images as image_rules
 from webapp.services import Services, services
 from webapp.web.pages import Page
+from webapp.web.people import person
+from webapp.web.sections import DATASET as DATASET_PAGE
+from webapp.web.sections import sections_for
+from webapp.web.sending import after_sending
 
 bp = Blueprint("datasets", __name__, url_prefix="/projects/<int:project_id>/datasets")
 DATASET = "/<int:dataset_id>"
@@ -35,22 +39,8 @@ def lock_for(svc: Services, project: dict[str, Any]) -> service.Lock:
     return service.lock_of(project, datasets)
 
 
-def _after(
-    sent: Sent, action: str, done: tuple[str, str], form: Any, template: str, **context: Any
-) -> Page:
-    """What a sent form shows: the next page (`done`: its address and what to say there)
-    when Bria did it, else the form again with what happened, in words. A replay of a form
-    that was done goes on to the next page too."""
-    if sent.done:
-        flash(done[1])
-        return redirect(done[0], 303)
-    message = (
-        "This is being sent to Bria now. Refresh this page in a moment."
-        if sent.state == "pending"
-        else explain(sent.failure or Failure("refused"), action)
-    )
-    form.form_errors.append(message)
-    return render_template(template, form=form, failure=sent.failure, **context), 409
+def _on_record(sent: Sent, form: Any, action: str, subject: str, project_id: int) -> None:
+    record_sent(services(), sent, form.submission_id.data, action, subject, project_id, person())
 
 
 # -- create --------------------------------------------------------------------
@@ -75,10 +65,11 @@ def create(project_id: int) -> Page:
         return render_template("datasets/new.html", form=form, **context), 400
     version = form.training_version.data or lock.version
     sent = service.create_dataset(svc, form.submission_id.data, project, form.name.data, version)
+    _on_record(sent, form, service.CREATE, f"dataset “{form.name.data}”", project_id)
     made = sent.answer or {}
     target = url_for(".show", project_id=project_id, dataset_id=made.get("id", 0))
     done = (target, f"Dataset “{made.get('name', '')}” created. Add its images below.")
-    return _after(sent, CREATE, done, form, "datasets/new.html", **context)
+    return after_sending(sent, explain, CREATE, done, form, "datasets/new.html", **context)
 
 
 # -- the dataset's page ---------------------------------------------------------
@@ -105,6 +96,7 @@ def show(project_id: int, dataset_id: int) -> Page:
         last_batch=last,
         upload_form=UploadForm(),
         image_rules=image_rules,
+        sections=sections_for(DATASET_PAGE, dataset),
     ), 200
 
 
@@ -124,11 +116,9 @@ def eta_in_words(svc: Services, waiting: int) -> str | None:
 
 @bp.get(DATASET + "/health")
 def health(project_id: int, dataset_id: int) -> Page:
-    svc = services()
     project = project_of(project_id)
     dataset, _ = dataset_of(project_id, dataset_id)
-    listed = images.entries(svc, dataset_id, svc.get(ImageRecords).of_dataset(dataset_id)[0])
-    report = health_report.report(listed, dataset.get("captions_update_status"))
+    report = health_report.health_of(services(), dataset)
     context = {"project": project, "dataset": dataset, "health": report}
     return render_template("datasets/health.html", **context), 200
 
@@ -148,9 +138,11 @@ def rename(project_id: int, dataset_id: int) -> Page:
     if not form.validate():
         return render_template("datasets/name.html", form=form, **context), 400
     sent = service.rename_dataset(services(), form.submission_id.data, dataset, form.name.data)
+    subject = f"dataset “{dataset['name']}” to “{form.name.data}”"
+    _on_record(sent, form, service.RENAME, subject, project_id)
     back = url_for(".show", project_id=project_id, dataset_id=dataset_id)
     done = (back, f"Dataset renamed “{form.name.data}”.")
-    return _after(sent, RENAME, done, form, "datasets/name.html", **context)
+    return after_sending(sent, explain, RENAME, done, form, "datasets/name.html", **context)
 
 
 @bp.route(DATASET + "/clone", methods=["GET", "POST"])
@@ -166,15 +158,22 @@ def clone(project_id: int, dataset_id: int) -> Page:
     if not form.validate():
         return render_template("datasets/name.html", form=form, **context), 400
     sent = service.clone_dataset(services(), form.submission_id.data, dataset, form.name.data)
+    subject = f"dataset “{dataset['name']}” as “{form.name.data}”"
+    _on_record(sent, form, service.CLONE, subject, project_id)
     copy = (sent.answer or {}).get("id", dataset_id)
     said = f"“{form.name.data}” is a new draft with the same images and visual schema."
     done = (url_for(".show", project_id=project_id, dataset_id=copy), said)
-    return _after(sent, CLONE, done, form, "datasets/name.html", **context)
+    return after_sending(sent, explain, CLONE, done, form, "datasets/name.html", **context)
 
 
 @bp.route(DATASET + "/delete", methods=["GET", "POST"])
 def delete(project_id: int, dataset_id: int) -> Page:
     project = project_of(project_id)
+    if request.method == "POST":  # a replay once the dataset is gone goes on too
+        gone = service.deleted_by(services(), request.form.get("submission_id", ""), dataset_id)
+        if gone is not None:
+            flash(f"Dataset “{gone}” deleted, with its images.")
+            return redirect(url_for("projects.show", project_id=project_id), 303)
     dataset, _ = dataset_of(project_id, dataset_id)
     context = {"project": project, "dataset": dataset}
     if request.method == "GET":
@@ -183,9 +182,10 @@ def delete(project_id: int, dataset_id: int) -> Page:
     if not form.validate():
         return render_template("datasets/delete.html", form=form, **context), 400
     sent = service.delete_dataset(services(), form.submission_id.data, dataset)
+    _on_record(sent, form, service.DELETE, f"dataset “{dataset['name']}”", project_id)
     said = f"Dataset “{dataset['name']}” deleted, with its images."
     done = (url_for("projects.show", project_id=project_id), said)
-    return _after(sent, DELETE, done, form, "datasets/delete.html", **context)
+    return after_sending(sent, explain, DELETE, done, form, "datasets/delete.html", **context)
 
 
 # -- complete ---------------------------------------------------------------------
@@ -196,8 +196,7 @@ def complete(project_id: int, dataset_id: int) -> Page:
     svc = services()
     project = project_of(project_id)
     dataset, _ = dataset_of(project_id, dataset_id)
-    listed = images.entries(svc, dataset_id, svc.get(ImageRecords).of_dataset(dataset_id)[0])
-    report = health_report.report(listed, dataset.get("captions_update_status"))
+    report = health_report.health_of(svc, dataset)
     problems = rules.completion_problems(
         report.at_bria, bool(dataset.get("visual_schema")), len(report.on_the_way)
     )
@@ -208,6 +207,7 @@ def complete(project_id: int, dataset_id: int) -> Page:
     if problems or not form.validate():  # a forced request: nothing is sent
         return render_template("datasets/complete.html", form=ConfirmForm.fresh(), **context), 409
     sent = service.complete_dataset(svc, form.submission_id.data, dataset)
+    _on_record(sent, form, service.COMPLETE, f"dataset “{dataset['name']}”", project_id)
     said = "The dataset is completed. A model can now be trained from it."
     done = (url_for(".show", project_id=project_id, dataset_id=dataset_id), said)
-    return _after(sent, COMPLETE, done, form, "datasets/complete.html", **context)
+    return after_sending(sent, explain, COMPLETE, done, form, "datasets/complete.html", **context)

@@ -10,19 +10,21 @@ budget's pace, each change kept with what it replaced so the batch can be undone
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import insert, select
 
-from webapp.bria.errors import BriaError, BriaNotSent, Failure
+from webapp.bria.errors import RATE_LIMITED, BriaError, BriaNotSent, BriaRefused, Failure
 from webapp.catalog.images import ImageRecords
 from webapp.database.engine import db_now
 from webapp.database.tables import caption_batches
 from webapp.images.words import CAPTION, explain
-from webapp.jobs import Retry, Work
+from webapp.jobs import Fail, Retry, Work
 from webapp.rules.datasets import JsonProblem, caption_problem
 from webapp.services import Services
+from webapp.web import structured
 
 APPLY = "images.caption"
 
@@ -34,6 +36,25 @@ class Change:
     before: str
     after: str
     problem: JsonProblem | None = None
+
+
+def written(form: Mapping[str, str], original: str | None) -> str:
+    """What a person wrote in a caption's or a schema's form: their JSON when they changed
+    it, else the labelled fields put back together.
+
+    The page always sends the JSON too (laid out on lines, beside the fields): it counts
+    as changed only when what it says differs from the original, not its layout."""
+    raw = (form.get("raw") or "").strip()
+    if raw and structured.parts(original) and _same_json(raw, original):
+        form = {name: value for name, value in form.items() if name != "raw"}
+    return structured.from_form(form, original)
+
+
+def _same_json(text: str, original: str | None) -> bool:
+    try:
+        return bool(json.loads(text) == json.loads(original or ""))
+    except ValueError:
+        return False
 
 
 def set_caption(svc: Services, dataset: dict[str, Any], image_id: int, caption: str) -> str | None:
@@ -150,6 +171,11 @@ def apply_change(svc: Services, work: Work) -> None:
         image = svc.bria.images.set_caption(dataset_id, image_id, work.payload["caption"])
     except BriaNotSent as error:
         raise Retry(error.retry_after or 60, "Waiting for the request budget") from None
+    except BriaRefused as error:
+        if error.kind == RATE_LIMITED:  # not a failure: the budget waits for everyone
+            raise Retry(error.retry_after or 60, "Bria asked to slow down") from None
+        # Bria said no (the image is gone, the dataset completed): trying again cannot help.
+        raise Fail(explain(Failure.of(error), CAPTION)) from None
     svc.get(ImageRecords).remember(dataset_id, image)
     return None
 

@@ -36,6 +36,7 @@ RECOGNISED = ["JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF"]
 _SIDEWAYS = (5, 6, 7, 8)
 #: ISO base media brands of HEIC/HEIF photos (as iPhones save them).
 _HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1", b"avif")
+CUT_SHORT = "The file is cut short (part of it is missing): copy or export it again."
 HEIC_WORDS = (
     "This is a HEIC photo, as iPhones save them, and Bria takes JPEG, PNG or WebP: convert it "
     "to JPEG, then add it again (on an iPhone, Settings › Camera › Formats › Most Compatible "
@@ -78,6 +79,7 @@ def check(stream: BinaryIO, size: int, increase_resolution: bool) -> Checked:
     head = stream.read(64)
     stream.seek(0)
     _refuse_known_non_images(head)
+    _refuse_cut_webp(head, size)
     image = _open(stream)
     try:
         format_ = image.format or ""
@@ -117,6 +119,15 @@ def _refuse_known_non_images(head: bytes) -> None:
         raise Refused("This is a zip file: unzip it, then add the images inside it.")
     if head.startswith(b"%PDF"):
         raise Refused("This is a PDF document, not an image: export its pages as JPEG or PNG.")
+
+
+def _refuse_cut_webp(head: bytes, size: int) -> None:
+    """A WebP (a RIFF file) says its own length in its first bytes: one cut short is said
+    so here, since Pillow cannot even open it to read its header."""
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP" and len(head) >= 12:
+        declared = struct.unpack("<I", head[4:8])[0] + 8
+        if declared > size:
+            raise Refused(CUT_SHORT)
 
 
 class _Borrowed:
@@ -160,6 +171,10 @@ def _open(stream: BinaryIO) -> Image.Image:
 
 
 def _orientation(image: Image.Image) -> int:
+    if image.format == "PNG" and "exif" not in image.info:
+        # Pillow would decode every pixel looking for an EXIF block after them; a PNG's
+        # orientation, when it has one, comes before its pixels.
+        return 1
     try:
         value = image.getexif().get(0x0112, 1)
     except Exception:  # a damaged EXIF block: the picture itself may be fine
@@ -170,8 +185,7 @@ def _orientation(image: Image.Image) -> int:
 def _refuse_truncated(stream: BinaryIO, format_: str, size: int) -> None:
     """A file cut short in a transfer: its own structure says it is incomplete."""
     if format_ == "JPEG":
-        stream.seek(max(0, size - 4096))
-        complete = b"\xff\xd9" in stream.read()
+        complete = _jpeg_complete(stream)
     elif format_ == "PNG":
         complete = _png_complete(stream)
     else:  # WebP: a RIFF file says its own length
@@ -179,7 +193,47 @@ def _refuse_truncated(stream: BinaryIO, format_: str, size: int) -> None:
         declared = struct.unpack("<I", stream.read(4))[0] + 8
         complete = declared <= size
     if not complete:
-        raise Refused("The file is cut short (part of it is missing): copy or export it again.")
+        raise Refused(CUT_SHORT)
+
+
+#: JPEG markers that stand alone, without a length after them (TEM, RST0 to RST7).
+_JPEG_STANDALONE = frozenset({0x01, *range(0xD0, 0xD8)})
+_JPEG_END, _JPEG_SCAN = b"\xff\xd9", 0xDA
+
+
+def _jpeg_complete(stream: BinaryIO) -> bool:
+    """Whole when its end marker follows the start of its first scan. The segments before
+    it are stepped over by their lengths (the camera's EXIF preview is a little JPEG with
+    an end marker of its own); inside the scans the bytes FF D9 can only be the end (coded
+    data escapes FF), and anything after the end (a phone's motion-photo video, a maker's
+    trailer) does not matter."""
+    position = 2
+    while True:
+        stream.seek(position)
+        marker = stream.read(2)
+        if len(marker) < 2 or marker[0] != 0xFF:
+            return False
+        if marker[1] == 0xFF:  # a fill byte before the marker
+            position += 1
+            continue
+        if marker[1] == _JPEG_END[1]:
+            return True
+        if marker[1] in _JPEG_STANDALONE:
+            position += 2
+            continue
+        length = stream.read(2)
+        if len(length) < 2:
+            return False
+        position += 2 + struct.unpack(">H", length)[0]
+        if marker[1] == _JPEG_SCAN:
+            break
+    stream.seek(position)
+    last = b""
+    for chunk in iter(lambda: stream.read(1 << 20), b""):
+        if _JPEG_END in last + chunk[:1] or _JPEG_END in chunk:
+            return True
+        last = chunk[-1:]
+    return False
 
 
 def _png_complete(stream: BinaryIO) -> bool:

@@ -39,7 +39,7 @@ def thumbnail(content: bytes) -> tuple[bytes, str]:
 
 def dhash(picture: Image.Image) -> str:
     small = picture.convert("L").resize((9, 8), Image.Resampling.LANCZOS)
-    pixels = list(small.getdata())
+    pixels = small.tobytes()  # one byte a pixel, row by row (getdata is deprecated)
     bits = 0
     for row in range(8):
         for column in range(8):

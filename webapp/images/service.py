@@ -8,6 +8,7 @@ queue at the pace of the shared request budget (`webapp.images.tasks`).
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
@@ -56,8 +57,20 @@ class Added:
     refused: list[Upload] = field(default_factory=list)
 
 
+#: Characters no file name shows: control characters (a NUL byte, which PostgreSQL
+#: refuses to store), and the invisible marks that reorder how text reads.
+_INVISIBLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+NAME_MAX_LENGTH = 300
+
+
 def queue(svc: Services) -> UploadQueue:
     return svc.get(UploadQueue.of)
+
+
+def shown_name(name: str) -> str:
+    """A file's name as the app keeps and shows it (never as a path): without invisible
+    characters, at most 300 characters."""
+    return _INVISIBLE.sub("", name).strip()[:NAME_MAX_LENGTH] or "unnamed"
 
 
 def add_images(
@@ -109,7 +122,7 @@ def _rejected(
             db,
             dataset_id=int(dataset["id"]),
             project_id=int(dataset["project_id"]),
-            original_name=item.name[:300],
+            original_name=shown_name(item.name),
             state=REJECTED,
             batch=batch,
             size=item.size,
@@ -154,7 +167,7 @@ def _queue_one(
                 db,
                 dataset_id=dataset_id,
                 project_id=int(dataset["project_id"]),
-                original_name=item.name[:300],
+                original_name=shown_name(item.name),
                 batch=batch,
                 size=checked.size,
                 sha256=checked.sha256,

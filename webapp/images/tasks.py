@@ -3,9 +3,11 @@
 Sending (`upload:<id>`) is idempotent. Before a send that may reach Bria, the row is
 marked `attempted`; a later run of the same work (a retry after no answer, or after
 `kill -9`) first reads the dataset's images and looks for the upload's unique name:
-if Bria has it, the file is not sent again. Bria's refusals (409, 412, 415, 422) end
-the work with Bria's reason in words; a spent budget or a 429 waits for the budget,
-its place in the queue keeping files in the order they were added.
+if Bria has it, the file is not sent again (and when that list cannot be read, nothing
+is sent). Bria's refusals of the file (409, 412, 415, 422…) end the work with Bria's
+reason in words; a spent budget or a 429 waits for the budget, its place in the queue
+keeping files in the order they were added; no answer is tried again with backoff,
+then shown as failed with a Retry button.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from webapp.bria.errors import (
     Failure,
 )
 from webapp.catalog.images import ImageRecords
+from webapp.database.engine import UNAVAILABLE
 from webapp.images import captions, files
 from webapp.images.files import file_store
 from webapp.images.pictures import thumbnail, upright
@@ -47,11 +50,24 @@ log = logging.getLogger("webapp.images")
 SEND_ATTEMPTS = 5
 #: Why Bria refused an image, in words, by its status.
 REFUSALS = {
+    400: "Bria did not take it.",
+    404: "Bria did not take it: the dataset is no longer there (deleted here or in Bria's "
+    "console).",
     409: "Bria did not take it: the dataset is completed, or already has 200 images.",
     412: "Bria did not take it: the image is too small for it.",
+    413: "Bria did not take it: the file is too large for it.",
     415: "Bria did not take it: it does not read this kind of file.",
     422: "Bria did not take it: the image did not pass its content checks.",
 }
+#: What a file waiting again, or given up on, says on the page.
+SLOWED = "Bria asked the app to slow down: it is sent again as soon as Bria allows."
+NO_ANSWER = "Bria did not answer this time: the app checks whether it arrived, then tries again."
+GAVE_UP = "Bria did not answer after several tries: select Retry to try again."
+BROKE = "Something went wrong in this app while sending it: select Retry to try again."
+NOT_ALLOWED = (
+    "Bria did not let the app add images (the token, or the plan's quota): once that is put "
+    "right, select Retry."
+)
 
 
 def _upload(svc: Services, work: Work) -> Upload | None:
@@ -80,11 +96,52 @@ def send(svc: Services, work: Work) -> float | None:
     upload = _upload(svc, work)
     if upload is None or upload.state in (REMOVED, AT_BRIA, REFUSED):
         return None
+    try:
+        _send(svc, work, upload)
+    except BriaNotSent as error:  # nothing reached Bria: wait for the budget, in turn
+        uploads.set(upload.id, when=(SENDING,), state=WAITING, attempted=upload.attempted)
+        wait = _wait(svc, upload, error.retry_after)
+        raise Retry(wait, "Waiting for the request budget") from None
+    except BriaRefused as error:
+        if error.kind == RATE_LIMITED:  # the budget is paused for everyone meanwhile
+            wait = _wait(svc, upload, error.retry_after)
+            uploads.set(upload.id, when=(SENDING,), state=WAITING, reason=SLOWED)
+            raise Retry(wait, "Bria asked to slow down") from None
+        said = Failure.of(error).plain_reason
+        if error.status in REFUSALS:  # Bria said no to this file
+            reason = REFUSALS[error.status]
+            uploads.set(upload.id, state=REFUSED, reason=_with_said(reason, said))
+            return None
+        # Refused for what is not the file's fault (the token, the plan's quota): the file
+        # waits for a person's Retry once that is put right.
+        reason = _with_said(NOT_ALLOWED, said)
+        uploads.set(upload.id, state=FAILED, reason=reason)
+        raise Fail(reason) from None
+    except (Fail, Retry, *UNAVAILABLE):
+        raise  # said already; or the database is out of reach (tried again, not counted)
+    except Exception as error:
+        # No word from Bria (5xx, no answer in time, a dropped connection), or a problem
+        # here: tried again with backoff, and the next run looks at Bria first.
+        unconfirmed = isinstance(error, BriaUnconfirmed)
+        if work.attempts >= SEND_ATTEMPTS:
+            reason = GAVE_UP if unconfirmed else BROKE
+            uploads.set(upload.id, state=FAILED, reason=reason)
+            raise Fail(reason) from None
+        uploads.set(
+            upload.id, when=(SENDING,), state=WAITING, reason=NO_ANSWER if unconfirmed else None
+        )
+        raise
+    return None
+
+
+def _send(svc: Services, work: Work, upload: Upload) -> None:
+    """Look at Bria first when an earlier try may have reached it, else send the file."""
+    uploads = svc.get(UploadQueue.of)
     if upload.attempted:
         found = _already_at_bria(svc, upload)
         if found is not None:
             _arrived(svc, upload, found)
-            return None
+            return
     store = svc.get(file_store)
     original = store.read(files.key(upload.id, "original"))
     if original is None:
@@ -92,44 +149,35 @@ def send(svc: Services, work: Work) -> float | None:
         uploads.set(upload.id, state=FAILED, reason=lost)
         raise Fail(lost)
     if upload.dhash is None:  # the thumbnail, before the original may be forgotten
-        make_thumbnail(svc, work)
-    uploads.set(upload.id, when=(WAITING, SENDING, FAILED), state=SENDING, attempted=True)
-    try:
-        image = svc.bria.images.upload(
-            upload.dataset_id,
-            upright(original, upload.orientation),
-            upload.image_name,
-            increase_resolution=upload.increase_resolution,
-        )
-    except BriaNotSent as error:
-        uploads.set(upload.id, when=(SENDING,), state=WAITING, attempted=upload.attempted)
-        wait = _wait(svc, upload, error.retry_after)
-        raise Retry(wait, "Waiting for the request budget") from None
-    except BriaRefused as error:
-        if error.kind == RATE_LIMITED:
-            uploads.set(upload.id, when=(SENDING,), state=WAITING)
-            raise Retry(_wait(svc, upload, error.retry_after), "Bria asked to slow down") from None
-        reason = REFUSALS.get(error.status or 0, "Bria did not take it.")
-        said = Failure.of(error).plain_reason
-        words = f"{reason} It said: “{said}”." if said else reason
-        uploads.set(upload.id, state=REFUSED, reason=words)
-        return None
-    except BriaUnconfirmed:
-        if work.attempts >= SEND_ATTEMPTS:
-            words = "Bria did not answer after several tries: select Retry to try again."
-            uploads.set(upload.id, state=FAILED, reason=words)
-            raise Fail(words) from None
-        uploads.set(upload.id, when=(SENDING,), state=WAITING)
-        raise  # tried again with backoff; the next run looks at Bria first
+        try:
+            make_thumbnail(svc, work)
+        except Exception:  # a thumbnail the app cannot make must not hold the file back
+            log.exception("no thumbnail for upload %d", upload.id)
+    content = upright(original, upload.orientation)
+    if not uploads.set(upload.id, when=(WAITING, SENDING, FAILED), state=SENDING, attempted=True):
+        return  # taken out meanwhile
+    image = svc.bria.images.upload(
+        upload.dataset_id,
+        content,
+        upload.image_name,
+        increase_resolution=upload.increase_resolution,
+    )
     svc.get(ImageRecords).remember(upload.dataset_id, image)
     _arrived(svc, upload, image)
-    return None
+
+
+def _with_said(reason: str, said: str | None) -> str:
+    return f"{reason} It said: “{said}”." if said else reason
 
 
 def _already_at_bria(svc: Services, upload: Upload) -> dict[str, Any] | None:
-    """After an answer was lost: does the dataset hold an image of this upload's name?"""
+    """After an answer was lost: does the dataset hold an image of this upload's name?
+    Raises what Bria answered when the list could not be read: without it, sending again
+    could make a second copy."""
     records = svc.get(ImageRecords)
-    records.of_dataset(upload.dataset_id, fresh=True)
+    _, freshness = records.of_dataset(upload.dataset_id, fresh=True)
+    if freshness.problem is not None:
+        raise freshness.problem
     return records.named(upload.dataset_id, upload.image_name)
 
 

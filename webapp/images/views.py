@@ -17,15 +17,26 @@ from webapp.images import captions, files
 from webapp.images import service as images
 from webapp.images.files import file_store
 from webapp.images.forms import CaptionForm, ReplaceForm, UploadForm
+from webapp.ledger.activity import Activity
 from webapp.rules import datasets as rules
 from webapp.rules.images import UPLOAD_REQUEST_BYTES, UPLOAD_REQUEST_PARTS
 from webapp.services import services
-from webapp.web import structured
 from webapp.web.bodies import large_body
 from webapp.web.pages import Page
+from webapp.web.people import person
 
 bp = Blueprint(
     "images", __name__, url_prefix="/projects/<int:project_id>/datasets/<int:dataset_id>"
+)
+
+
+#: What goes on the project's record of who did what.
+UPLOAD, CAPTION_EDITED, CAPTION_REGENERATED, CAPTIONS_REPLACED, CAPTIONS_UNDONE = (
+    "images.upload",
+    "caption.edit",
+    "caption.regenerate",
+    "captions.replace",
+    "captions.undo",
 )
 
 
@@ -50,7 +61,13 @@ def upload(project_id: int, dataset_id: int) -> Page:
         size = storage.stream.tell()
         storage.stream.seek(0)
         incoming.append(images.Incoming(storage.filename or "unnamed", storage.stream, size))
-    added = images.add_images(services(), dataset, incoming, form.increase_resolution.data)
+    who = person()
+    added = images.add_images(services(), dataset, incoming, form.increase_resolution.data, who)
+    if added.accepted:
+        count = len(added.accepted)
+        subject = f"{count} image{'s' if count != 1 else ''} to dataset “{dataset['name']}”"
+        activity = services().get(Activity.of)
+        activity.record(UPLOAD, subject, project_id, who, f"{UPLOAD}:{added.batch}")
     return _back(project_id, dataset_id, "last-upload", batch=added.batch)
 
 
@@ -155,13 +172,17 @@ def caption(project_id: int, dataset_id: int, image_id: int) -> Page:
     if regenerate:
         problem = captions.regenerate_caption(svc, dataset, image_id)
     else:
-        written = structured.from_form(request.form, image.get("caption"))
+        written = captions.written(request.form, image.get("caption"))
         problem = captions.set_caption(svc, dataset, image_id, written)
         if problem:
             form.caption.data = written
     if problem:
         form.caption.errors = [problem]
         return page(400)
+    name = images.Entry(upload, image).name or f"image {image_id}"
+    subject = f"the caption of “{name}” in dataset “{dataset['name']}”"
+    action = CAPTION_REGENERATED if regenerate else CAPTION_EDITED
+    services().get(Activity.of).record(action, subject, project_id, person())
     flash("Bria wrote the caption again." if regenerate else "Caption saved.")
     return _back(project_id, dataset_id, f"image-{image_id}")
 
@@ -188,6 +209,11 @@ def replace(project_id: int, dataset_id: int) -> Page:
         abort(409)
     description = f"“{form.find.data}” replaced with “{form.replace.data or ''}”"
     captions.apply_batch(svc, dataset_id, changes, description)
+    subject = (
+        f"“{form.find.data}” with “{form.replace.data or ''}” in the captions of dataset "
+        f"“{dataset['name']}”"
+    )
+    svc.get(Activity.of).record(CAPTIONS_REPLACED, subject, project_id, person())
     flash(f"{sum(1 for c in changes if c.problem is None)} captions are being changed at Bria.")
     return redirect(url_for(".replace", project_id=project_id, dataset_id=dataset_id), 303)
 
@@ -202,4 +228,6 @@ def undo(project_id: int, dataset_id: int) -> Response:
         flash("There is no change to undo.")
     else:
         flash("The last change to the captions is being undone.")
+        subject = f"the last change to the captions of dataset “{dataset['name']}”"
+        svc.get(Activity.of).record(CAPTIONS_UNDONE, subject, project_id, person())
     return redirect(url_for(".replace", project_id=project_id, dataset_id=dataset_id), 303)

@@ -200,6 +200,16 @@ class WorkQueue:
         with self.engine.connect() as db:
             return [(key, until) for key, until in db.execute(query)]
 
+    def open_count(self, kind: str) -> int:
+        """Work of this kind not finished yet."""
+        query = (
+            select(func.count())
+            .select_from(work)
+            .where(work.c.kind == kind, work.c.state.in_(OPEN))
+        )
+        with self.engine.connect() as db:
+            return db.execute(query).scalar_one()
+
     def waiting_count(self) -> int:
         with self.engine.connect() as db:
             return db.execute(

@@ -17,7 +17,7 @@ from webapp.bria.errors import BriaError, BriaNotFound, Failure
 from webapp.bria.projects import LARGEST_ID
 from webapp.database.engine import DatabaseUnavailable
 from webapp.ledger.shared_reads import Freshness
-from webapp.ledger.submissions import EDIT, INVALID
+from webapp.ledger.submissions import DELETE, EDIT, INVALID
 from webapp.projects.forms import DeleteProjectForm, EditProjectForm
 from webapp.projects.replies import (
     DRAFT_STATES,
@@ -27,16 +27,17 @@ from webapp.projects.replies import (
     render_edit_form,
     show_submission,
 )
-from webapp.projects.sections import sections_for
-from webapp.projects.service import Result, delete_project, edit_project
+from webapp.projects.service import Result, delete_project, edit_project, note_done
 from webapp.projects.snapshot import Filters, ProjectSnapshot
 from webapp.projects.words import LIST, PROJECT, explain, page_status
 from webapp.rules import projects as rules
 from webapp.rules.versions import TRAINING_FAMILIES
 from webapp.services import services
+from webapp.web import sections
 from webapp.web.errors import came_from_this_site, error_page
 from webapp.web.forms import new_submission_id
 from webapp.web.pages import Page
+from webapp.web.people import person
 
 bp = Blueprint("projects", __name__)
 #: A project's address; an id beyond what Bria (and the ledger) can hold is not found.
@@ -106,7 +107,8 @@ def unreadable(problem: ProjectUnreadable) -> Page:
 @bp.get(PROJECT_PATH)
 def show(project_id: int) -> Page:
     project, freshness = _project(project_id)
-    return page("project", project=project, freshness=freshness, sections=sections_for(project))
+    shown = sections.sections_for(sections.PROJECT, project)
+    return page("project", project=project, freshness=freshness, sections=shown)
 
 
 @bp.get(PROJECT_PATH + "/edit")
@@ -137,6 +139,7 @@ def send_edit(project_id: int) -> Page:
         )
     except DatabaseUnavailable:
         return render_edit_form(form, project, 503, failure=Failure.database())
+    note_done(services(), outcome, EDIT, person())
     if outcome.result in DRAFT_STATES:
         return _kept_or_shown(form, project, DRAFT_STATES[outcome.result], outcome.failure)
     if not outcome.recorded:
@@ -175,6 +178,7 @@ def send_delete(project_id: int) -> Page:
         outcome = delete_project(services(), form.submission_id.data, project)
     except DatabaseUnavailable:
         return render_delete(form, project, 503, failure=Failure.database())
+    note_done(services(), outcome, DELETE, person())
     if not outcome.recorded:
         if outcome.result is Result.DONE:
             return page("deleted", submission=None, project=project)

@@ -25,6 +25,7 @@ from typing import Any
 
 from webapp.bria.errors import CREATED_UNREADABLE, BriaError, BriaNotFound, BriaNotSent, Failure
 from webapp.database.engine import UNAVAILABLE, DatabaseUnavailable
+from webapp.ledger.activity import Activity
 from webapp.ledger.shared_reads import Freshness
 from webapp.ledger.submissions import (
     CREATE,
@@ -295,6 +296,25 @@ def _after_done(svc: Services, kind: str, project: dict[str, Any] | None) -> Non
         svc.ledger.release_names_of(int(project["id"]))
     else:
         svc.get(ProjectSnapshot).remember(project)
+
+
+ACTIVITY = {CREATE: "project.create", EDIT: "project.edit", DELETE: "project.delete"}
+
+
+def note_done(svc: Services, outcome: Outcome, kind: str, who: str | None) -> None:
+    """Put a create, change or delete Bria did on the project's record of who did what:
+    once, whatever is replayed (the submission id is the record's key). While the
+    database is out of reach there is nothing to write it on; the action itself stands."""
+    project = outcome.project
+    if outcome.result is not Result.DONE or not isinstance(project, dict) or "id" not in project:
+        return
+    subject = f"project “{project.get('project_name') or project['id']}”"
+    try:
+        svc.get(Activity.of).record(
+            ACTIVITY[kind], subject, int(project["id"]), who, f"{kind}:{outcome.submission_id}"
+        )
+    except UNAVAILABLE:
+        log.warning("the database is out of reach: the %s of a project is not on record", kind)
 
 
 def _replay(svc: Services, previous: Submission | None, sent: dict[str, Any]) -> Outcome:

@@ -17,11 +17,12 @@ from webapp.projects.replies import (
     render_create_form,
     show_submission,
 )
-from webapp.projects.service import Outcome, Result, create_project
+from webapp.projects.service import Outcome, Result, create_project, note_done
 from webapp.services import services
 from webapp.web.errors import came_from_this_site
 from webapp.web.forms import new_submission_id
 from webapp.web.pages import Page
+from webapp.web.people import person
 
 bp = Blueprint("create", __name__)
 
@@ -46,6 +47,7 @@ def send() -> Page:
         )
     except DatabaseUnavailable:
         return render_create_form(form, 503, failure=Failure.database())
+    note_done(services(), outcome, CREATE, person())
     return _reply(form, outcome)
 
 

@@ -20,7 +20,9 @@ from urllib.parse import urlsplit
 
 from webapp.sandbox.database import SandboxDatabase
 from webapp.sandbox.datasets import DatasetEndpoints, DatasetStore
+from webapp.sandbox.generation import GenerationEndpoints
 from webapp.sandbox.images import ImageStore, serve_file
+from webapp.sandbox.models import ModelEndpoints, ModelStore
 from webapp.sandbox.projects import ProjectEndpoints, ProjectStore
 from webapp.sandbox.replies import Reply, error
 
@@ -41,8 +43,15 @@ class FakeBria:
         self.datasets = DatasetStore(self.database)
         self.images = ImageStore(self.database, origin)
         self.dataset_endpoints = DatasetEndpoints(self.projects, self.datasets, self.images)
+        self.model_endpoints = ModelEndpoints(ModelStore(self.database), self.datasets)
+        self.generation_endpoints = GenerationEndpoints(
+            self.database, self.model_endpoints, self.images
+        )
         self.project_endpoints = ProjectEndpoints(
-            self.projects, self.dataset_endpoints, on_delete=self.datasets.delete_of_project
+            self.projects,
+            self.dataset_endpoints,
+            on_delete=self.datasets.delete_of_project,
+            models=self.model_endpoints,
         )
 
     def handle(
@@ -60,12 +69,14 @@ class FakeBria:
     def _route(
         self, method: str, path: str, headers: Mapping[str, str], body: bytes | str | None
     ) -> Reply:
-        served = serve_file(path, self.images) if method == "GET" else None
+        served = self._file(path) if method == "GET" else None
         if served is not None:  # an image's address: no token, as Bria's are not signed by it
             return served
         if headers.get("api_token") != self.token:
             return error(401, "unauthorized", "Missing or invalid api_token header")
         parts = [part for part in path.split("/") if part]
+        if parts[:1] == ["v2"]:
+            return self._v2(method, parts[1:], body)
         if parts[:2] != ["v1", "tailored-gen"] or len(parts) < 3:
             return error(404, "not_found", "Unknown endpoint")
         resource, rest = parts[2], parts[3:]
@@ -76,4 +87,19 @@ class FakeBria:
             return self.dataset_endpoints.handle(method, rest, body, content_type)
         if resource == "generate_visual_schema" and not rest:
             return self.dataset_endpoints.visual_schema(method, body)
+        if resource == "models":
+            return self.model_endpoints.handle(method, rest, body)
         return error(404, "not_found", "Unknown endpoint")
+
+    def _v2(self, method: str, parts: list[str], body: bytes | str | None) -> Reply:
+        if parts == ["image", "generate", "tailored"]:
+            return self.generation_endpoints.generate(method, body)
+        if len(parts) == 2 and parts[0] == "status":
+            return self.generation_endpoints.status(method, parts[1])
+        return error(404, "not_found", "Unknown endpoint")
+
+    def _file(self, path: str) -> Reply | None:
+        if path.startswith("/files/generated/") and path.endswith(".png"):
+            found = self.generation_endpoints.picture(path.rsplit("/", 1)[1][: -len(".png")])
+            return found or error(404, "not_found", "No such file")
+        return serve_file(path, self.images)

@@ -30,6 +30,19 @@ TABLES = {
         " project_id INTEGER NOT NULL,"
         " body TEXT NOT NULL)"
     ),
+    "models": (
+        "CREATE TABLE IF NOT EXISTS models ("
+        " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+        " project_id INTEGER NOT NULL,"
+        " body TEXT NOT NULL)"
+    ),
+    "generations": (
+        "CREATE TABLE IF NOT EXISTS generations ("
+        " id TEXT PRIMARY KEY,"
+        " model_id INTEGER NOT NULL,"
+        " body TEXT NOT NULL,"
+        " picture BLOB)"
+    ),
     # `picture`: a small copy of the image, for its addresses and for visual schemas.
     "images": (
         "CREATE TABLE IF NOT EXISTS images ("

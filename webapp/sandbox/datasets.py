@@ -241,7 +241,9 @@ class DatasetEndpoints:
         changed = self.datasets.update(
             dataset["id"], {"captions_update_status": CAPTIONS_IN_PROGRESS, "_ready_at": ready_at}
         )
-        return Reply(202, self._shown(changed or dataset))
+        # As Bria answers: it has started (even when the sandbox is told to be done at once,
+        # the next read finds the captions written, not this answer).
+        return Reply(202, self._shown(changed or dataset, settle=False))
 
     def visual_schema(self, method: str, raw: Any) -> Reply:
         """`POST /tailored-gen/generate_visual_schema`: 5 to 10 images, base64 or URLs."""
@@ -281,8 +283,10 @@ class DatasetEndpoints:
             )
         return dataset
 
-    def _shown(self, dataset: dict[str, Any], with_images: bool = False) -> dict[str, Any]:
-        current = self._current(dataset["id"]) or dataset
+    def _shown(
+        self, dataset: dict[str, Any], with_images: bool = False, settle: bool = True
+    ) -> dict[str, Any]:
+        current = (self._current(dataset["id"]) if settle else dataset) or dataset
         shown = public(current)
         images = self.images.of_dataset(dataset["id"])
         shown["images_count"] = len(images)

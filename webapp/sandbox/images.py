@@ -220,8 +220,12 @@ def _upload_fields(raw: Any, content_type: str) -> dict[str, Any] | Reply:
         }
         _, form, files = parse_form_data(environ)
         fields: dict[str, Any] = dict(form.items())
-        if "file" in files:
-            fields["file"] = files["file"].read()
+        try:
+            if "file" in files:
+                fields["file"] = files["file"].read()
+        finally:
+            for storage in files.values():
+                storage.close()
         return fields
     fields = json_object(raw)
     if isinstance(fields, Reply):

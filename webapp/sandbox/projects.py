@@ -106,11 +106,12 @@ class ProjectEndpoints:
     Deleting a project deletes its datasets and images with it (`on_delete`)."""
 
     def __init__(
-        self, store: ProjectStore, datasets: Any, on_delete: Callable[[int], None]
+        self, store: ProjectStore, datasets: Any, on_delete: Callable[[int], None], models: Any
     ) -> None:
         self.store = store
         self.datasets = datasets
         self.on_delete = on_delete
+        self.models = models
 
     def handle(self, method: str, rest: list[str], body: bytes | str | None) -> Reply:
         if not rest:
@@ -122,9 +123,11 @@ class ProjectEndpoints:
         if not rest[0].isdigit():
             return error(404, "not_found", "Project not found")
         project_id = int(rest[0])
-        if rest[1:] == ["datasets"]:
+        if rest[1:] in (["datasets"], ["models"]):
             if self.store.get(project_id) is None:
                 return found(project_id, None)
+            if rest[1] == "models":
+                return self.models.of_project(method, project_id)
             return self.datasets.of_project(method, project_id)
         if len(rest) > 1:
             return error(404, "not_found", "Unknown endpoint")
@@ -160,7 +163,7 @@ class ProjectEndpoints:
         return found(project_id, self.store.update(project_id, kept))
 
     def _delete(self, project_id: int) -> Reply:
-        if self.store.is_training(project_id):
+        if self.store.is_training(project_id) or self.models.training_in(project_id):
             return error(409, "conflict", "Cannot delete project while models are in training")
         if not self.store.delete(project_id):
             return found(project_id, None)

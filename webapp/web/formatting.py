@@ -16,9 +16,10 @@ from flask import Flask
 from markupsafe import Markup, escape
 
 from webapp.bria.errors import Failure
+from webapp.rules import models as model_rules
 from webapp.rules import projects as rules
 from webapp.rules import versions
-from webapp.web import structured
+from webapp.web import people, structured
 from webapp.web.forms import new_submission_id
 
 
@@ -67,7 +68,11 @@ def family_in_words(version: Any) -> str:
 
 
 def parse_time(value: Any) -> datetime | None:
-    """An ISO 8601 or an HTTP-style date from the API, as an aware datetime; None if neither."""
+    """An ISO 8601 or an HTTP-style date from the API, as an aware datetime; None if neither.
+    (A number from the API is not a time: the app's own clock readings go through
+    `clock_tag`.)"""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
     if not isinstance(value, str) or not value.strip():
         return None
     text = value.strip()
@@ -81,17 +86,38 @@ def parse_time(value: Any) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def time_tag(value: Any, empty: str = "Not known") -> Markup:
-    """`<time datetime="…">26 May 2024 at 12:00 UTC</time>`; the script shows local time."""
+def moment_in_words(value: Any) -> tuple[str, str] | None:
+    """A time as ISO 8601 in UTC and as words ('26 May 2024 at 12:00 UTC'); None if the
+    value is not a time."""
     moment = parse_time(value)
     try:
         utc = moment.astimezone(UTC) if moment is not None else None
     except (OverflowError, ValueError):  # a date at the edge of the calendar
         utc = None
     if utc is None:
+        return None
+    return utc.isoformat().replace("+00:00", "Z"), f"{utc.day} {utc:%B %Y} at {utc:%H:%M} UTC"
+
+
+def from_clock(seconds: float) -> datetime | None:
+    """A reading of the database's clock (seconds since 1970) as an aware datetime."""
+    try:
+        return datetime.fromtimestamp(float(seconds), UTC)
+    except (OverflowError, OSError, TypeError, ValueError):
+        return None
+
+
+def clock_tag(seconds: float) -> Markup:
+    """`time_tag` for a time the app itself noted (`db_now()`)."""
+    return time_tag(from_clock(seconds))
+
+
+def time_tag(value: Any, empty: str = "Not known") -> Markup:
+    """`<time datetime="…">26 May 2024 at 12:00 UTC</time>`; the script shows local time."""
+    said = moment_in_words(value)
+    if said is None:
         return Markup(escape(empty))
-    shown = f"{utc.day} {utc:%B %Y} at {utc:%H:%M} UTC"
-    iso = utc.isoformat().replace("+00:00", "Z")
+    iso, shown = said
     return Markup(f'<time datetime="{iso}" data-local-time>{escape(shown)}</time>')
 
 
@@ -122,6 +148,11 @@ def when(seconds: float | None) -> str:
     return "in a minute" if minutes <= 1 else f"in {minutes} minutes"
 
 
+def training_mode(value: Any) -> str:
+    mode = model_rules.TRAINING_MODES_BY_VALUE.get(value) if isinstance(value, str) else None
+    return mode.label if mode else readable(value)
+
+
 def details(failure: Failure, sandbox: bool = False) -> str | None:
     """The small print for an administrator: Bria's status and request id, if any."""
     parts = []
@@ -139,6 +170,7 @@ def init_app(app: Flask) -> None:
         details=details,
         structured=structured,
         one_time_id=new_submission_id,
+        model_rules=model_rules,
     )
     app.jinja_env.filters.update(
         readable=readable,
@@ -147,8 +179,12 @@ def init_app(app: Flask) -> None:
         lock_in_words=lock_in_words,
         family_in_words=family_in_words,
         time_tag=time_tag,
+        clock_tag=clock_tag,
         ago=ago,
         in_words=when,
         failure_of=Failure.of,
         failure_from=Failure.from_dict,
+        model_status=model_rules.status_in_words,
+        training_mode=training_mode,
+        person_in_words=people.in_words,
     )

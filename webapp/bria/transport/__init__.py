@@ -14,6 +14,7 @@ same code builds requests, reads answers and translates failures in every mode.
 
 from __future__ import annotations
 
+import ipaddress
 import json as jsonlib
 import logging
 import os
@@ -22,6 +23,7 @@ import time
 from collections.abc import Mapping
 from http.cookiejar import DefaultCookiePolicy
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import BaseAdapter
@@ -76,6 +78,22 @@ def body_size(json: Any = None, files: Mapping[str, Any] | None = None) -> int:
     return size
 
 
+def origin_of(url: str) -> str:
+    """scheme://host[:port] of an address."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def _is_private(host: str | None) -> bool:
+    if not host or host == "localhost":
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return not address.is_global
+
+
 class _TooLarge(Exception):
     pass
 
@@ -115,8 +133,11 @@ class Transport:
         adapter: BaseAdapter | None = None,
         pool_size: int = 32,
         admission: Admission | None = None,
+        v2_url: str | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        #: Generation lives on Bria's v2 path: on the base URL's own host unless set.
+        self.v2_url = (v2_url or f"{origin_of(self.base_url)}/v2").rstrip("/")
         self.token = token
         self.timeout = (min(connect_timeout, timeout), timeout)
         self._adapter = adapter or DeadlineAdapter(
@@ -140,6 +161,56 @@ class Transport:
             self._local.session = session
         return session
 
+    @property
+    def plain_session(self) -> requests.Session:
+        """A session without the token, for files at addresses Bria hands out."""
+        session = getattr(self._local, "plain_session", None)
+        if session is None:
+            session = requests.Session()
+            session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
+            session.mount("https://", self._adapter)
+            session.mount("http://", self._adapter)
+            self._local.plain_session = session
+        return session
+
+    def is_bria(self, url: str) -> bool:
+        """Whether `url` is on one of Bria's own hosts (the base URL's or the v2 URL's):
+        the only addresses the token is ever sent to."""
+        return origin_of(url) in (origin_of(self.base_url), origin_of(self.v2_url))
+
+    def download(self, url: str, max_bytes: int) -> bytes:
+        """A file Bria made (a generated image) from the address it gave, without the token.
+
+        Only https addresses (or Bria's own hosts) are fetched, and at most `max_bytes`."""
+        parts = urlsplit(url)
+        if parts.scheme != "https" and not self.is_bria(url):
+            raise BriaUnconfirmed(BAD_RESPONSE, "Bria gave an address that is not https")
+        if _is_private(parts.hostname) and not self.is_bria(url):
+            raise BriaUnconfirmed(BAD_RESPONSE, "Bria gave an address inside this network")
+        limit = self.deadline_for(0)
+        with deadline(limit) as watched:
+            started = time.perf_counter()
+            try:
+                with self.plain_session.get(
+                    url, timeout=self.timeout, allow_redirects=False, stream=True
+                ) as streamed:
+                    if streamed.status_code != 200:
+                        raise BriaUnconfirmed(
+                            BAD_RESPONSE, f"The file's address answered {streamed.status_code}"
+                        )
+                    content = _read_whole(streamed, max_bytes)
+            except _TooLarge:
+                raise BriaUnconfirmed(
+                    BAD_RESPONSE, f"The file is larger than {max_bytes // 2**20} MB"
+                ) from None
+            except requests.RequestException as error:
+                if watched.expired:
+                    raise BriaUnconfirmed(TIMEOUT, "The file did not arrive in time") from None
+                raise self._translate(error) from None
+            finally:
+                self._log("GET", urlsplit(url).path, "download", started, None)
+        return content
+
     def deadline_for(self, sent_bytes: int) -> float:
         """Seconds the whole of a call that sends `sent_bytes` may take."""
         return self.timeout[1] + DEADLINE_MARGIN + sent_bytes / SLOWEST_UPLOAD_BYTES_PER_SECOND
@@ -153,11 +224,13 @@ class Transport:
         files: Mapping[str, Any] | None = None,
         data: Mapping[str, str] | None = None,
         max_answer_bytes: int | None = None,
+        base: str | None = None,
     ) -> Answer:
         """Send one request and read its whole answer; any status of 300 or more raises.
 
-        urllib3 sends it again only if the connection never opened. An answer larger
-        than `max_answer_bytes` is not read."""
+        `path` follows the base URL (or `base`, one of Bria's own: the v2 URL). urllib3
+        sends it again only if the connection never opened. An answer larger than
+        `max_answer_bytes` is not read."""
         limit = self.deadline_for(body_size(json, files))
         max_answer_bytes = max_answer_bytes or MAX_ANSWER_BYTES
         with self.admission(method), deadline(limit) as watched:
@@ -165,7 +238,7 @@ class Transport:
             try:
                 with self.session.request(
                     method,
-                    self.base_url + path,
+                    (base or self.base_url) + path,
                     json=json,
                     files=files,
                     data=data,
