@@ -8,6 +8,11 @@ one after another for each scenario (interleaved), on the same machine:
 - gunicorn alone with 16 threads a worker (what `make serve` ran before),
 - gunicorn alone with 64 threads a worker,
 - nginx in front of gunicorn with 64 threads a worker (`make serve` now: deploy/serve).
+
+Images (`bench/uploads.py`): a 200-file upload's memory and the pages meanwhile, the queue
+paced by the request budget, the checks per file. Models (`bench/models.py`): trainings
+followed while people read their pages, generated images on an open page.
+`--only serving,images,models` runs some of the sections.
 """
 
 from __future__ import annotations
@@ -19,7 +24,8 @@ import time
 from datetime import date
 from pathlib import Path
 
-from bench import measure, stack
+from bench import measure, stack, uploads
+from bench import models as bench_models
 from bench.report import Row, machine, render, write_into_readme
 from bench.stack import Model
 
@@ -137,9 +143,44 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--trickle-seconds", type=float, default=60)
     parser.add_argument("--creates", type=int, default=300, help="creates timed in a row")
     parser.add_argument("--memory-creates", type=int, default=10_000)
+    parser.add_argument("--upload-files", type=int, default=200, help="15 MB files, one request")
+    parser.add_argument("--paced-images", type=int, default=120)
+    parser.add_argument("--paced-rate", type=int, default=60, help="requests a minute")
+    parser.add_argument("--models", type=int, default=50, help="models in training at once")
+    parser.add_argument("--readers", type=int, default=20, help="people reading model pages")
+    parser.add_argument("--generations", type=int, default=20)
+    parser.add_argument(
+        "--only", default=",".join(SECTIONS), help=f"some of: {', '.join(SECTIONS)}"
+    )
     parser.add_argument("--readme", action="store_true", help="write the table into README.md")
     args = parser.parse_args(argv)
+    chosen = [name.strip() for name in args.only.split(",") if name.strip()]
+    unknown = [name for name in chosen if name not in SECTIONS]
+    if unknown:
+        parser.error(f"no such section: {', '.join(unknown)}")
+    if args.readme and set(chosen) != set(SECTIONS):
+        parser.error("--readme records the whole table: run every section")
 
+    rows: list[Row] = []
+    notes: list[str] = []
+    for name in SECTIONS:
+        if name in chosen:
+            more_rows, more_notes = SECTIONS[name](args)
+            rows += more_rows
+            notes += more_notes
+    notes.append(
+        f"Measured {date.today().isoformat()} on {machine()}, Python {platform.python_version()}."
+    )
+    table = render(rows, notes)
+    print(table)
+    if args.readme:
+        write_into_readme(README, table)
+        print(f"Written into {README.name}.")
+    return 0 if all(row.met is not False for row in rows) else 1
+
+
+def serving(args: argparse.Namespace) -> tuple[list[Row], list[str]]:
+    """Serving a team when Bria is slow (see the module's docstring)."""
     slow = slow_bria(args)
     trickled = slow_clients(args)
     creates, throughput = ordinary_load(args)
@@ -233,24 +274,131 @@ def main(argv: list[str] | None = None) -> int:
         ),
     ]
     notes = [
-        "Each figure comes from this one run; the server models were measured one after "
-        f"another in each scenario. Loads last {args.seconds:g} s; probes ask every 50 ms on a "
-        "new connection, as a load balancer does. The fake Bria runs in its own process on the "
-        "same machine; so does the load (Python threads), which shares the cores with the app.",
-        "",
-        f"Measured {date.today().isoformat()} on {machine()}, Python {platform.python_version()}.",
-    ]
-    notes[1] = (
+        "Serving: each figure comes from this one run; the server models were measured one "
+        f"after another in each scenario. Loads last {args.seconds:g} s; probes ask every 50 ms "
+        "on a new connection, as a load balancer does. The fake Bria runs in its own process on "
+        "the same machine; so does the load (Python threads), which shares the cores with the "
+        "app.",
         f"Create against the floor: {len(app_times.samples)} creates each, in three interleaved "
         "rounds, one after another; the floor (`bench/floor.py`) forwards the form with "
-        "`requests` and redirects, served the same way."
-    )
-    table = render(rows, notes)
-    print(table)
-    if args.readme:
-        write_into_readme(README, table)
-        print(f"Written into {README.name}.")
-    return 0 if all(row.met is not False for row in rows) else 1
+        "`requests` and redirects, served the same way.",
+    ]
+    return rows, notes
+
+
+def images(args: argparse.Namespace) -> tuple[list[Row], list[str]]:
+    """A 200-file upload, the queue paced by the budget, and the checks per file."""
+    jpeg = uploads.noise_jpeg(uploads.FIFTEEN_MB)
+    checked = uploads.preflight(jpeg)
+    big = uploads.big_upload(args.upload_files, 1000)
+    paced = uploads.pacing(args.paced_images, args.paced_rate)
+    mb = big.file_bytes / 2**20
+    rows = [
+        Row(
+            f"Checks before a {mb:.0f} MB JPEG is queued, median",
+            ms(checked.median),
+            "≤ 50 ms",
+            checked.median <= 0.05,
+        ),
+        Row(
+            f"{big.files} files of {mb:.0f} MB in one request through nginx: "
+            "the most a worker's memory rose",
+            f"{big.memory_rise / 2**20:.0f} MB (answered {big.upload.status} in "
+            f"{big.upload.seconds:.0f} s)",
+            "≤ 64 MB",
+            big.memory_rise <= 64 * 2**20 and big.upload.status == 303,
+        ),
+    ]
+    for phase, found in (("received", big.receiving), ("sent to Bria", big.sending)):
+        worst = max(latency.p99 for latency in found.values())
+        rows.append(
+            Row(
+                f"… p99 of /healthz, the project list and the dataset page while it is {phase}",
+                ", ".join(f"{ms(latency.p99)}" for latency in found.values())
+                + f" ({sum(latency.failures for latency in found.values())} failed)",
+                "≤ 100 ms",
+                worst <= 0.1 and not any(latency.failures for latency in found.values()),
+            )
+        )
+    wanted = paced.images / paced.requests_per_minute
+    rows += [
+        Row(
+            f"{paced.images} images at {paced.requests_per_minute} requests a minute, Bria at "
+            "300 ms: minutes until all are at Bria ÷ N/R",
+            f"{paced.minutes / wanted:.2f} ({paced.minutes:.2f} min)",
+            "≤ 1.1",
+            paced.minutes / wanted <= 1.1,
+        ),
+        Row(
+            "… the most requests Bria saw in any 60 s",
+            f"{paced.busiest_minute} (of {paced.requests} in all)",
+            f"≤ {paced.requests_per_minute}",
+            paced.busiest_minute <= paced.requests_per_minute,
+        ),
+    ]
+    notes = [
+        f"Images: each file is a {mb:.0f} MB JPEG of noise (a photo of that size), no two the "
+        "same; the upload is one multipart request, streamed, as the page's form sends it. The "
+        f"{big.files} files reached the fake Bria ({big.at_bria} of them) in "
+        f"{big.sent_seconds:.0f} s at 1,000 requests a minute; the probes ask every 100 ms.",
+    ]
+    return rows, notes
+
+
+def models_and_generation(args: argparse.Namespace) -> tuple[list[Row], list[str]]:
+    """Trainings followed while people read, and generated images on an open page."""
+    rate = 60
+    followed = bench_models.following(args.models, args.readers, rate, 60.0)
+    fast = bench_models.generated(1000, args.generations)
+    slow = bench_models.generated(10, max(3, args.generations // 4))
+    slow_pace = 60 / (10 // 2)
+    rows = [
+        Row(
+            f"{followed.models} models training, {followed.people} people reading their pages: "
+            "the shortest time between two reads of one model",
+            f"{followed.smallest_gap:.1f} s",
+            "≥ 5 s",
+            followed.smallest_gap >= 5,
+        ),
+        Row(
+            f"… the follower's model reads a minute, alone, at {rate} requests a minute",
+            f"{followed.follower_per_minute:.0f} (with people: "
+            f"{followed.with_people_per_minute:.0f})",
+            f"≤ {rate // 2} (half)",
+            followed.follower_per_minute <= rate // 2,
+        ),
+        Row(
+            "… model pages, p99",
+            f"{ms(followed.pages.p99)} ({len(followed.pages.samples)} pages, "
+            f"{followed.pages.failures} failed)",
+            "≤ 100 ms",
+            followed.pages.p99 <= 0.1 and not followed.pages.failures,
+        ),
+        Row(
+            "A generated image on the open page after Bria made it (budget 1,000 a minute): "
+            "median and p95",
+            f"{fast.delays.median:.1f} s and {measure.percentile(fast.delays.samples, 0.95):.1f} s"
+            f" ({fast.delays.failures} failed)",
+            "≤ 2 s",
+            fast.delays.median <= 2 and not fast.delays.failures,
+        ),
+        Row(
+            f"… at 10 requests a minute (a read every {slow_pace:.0f} s): median and the longest",
+            f"{slow.delays.median:.1f} s and {max(slow.delays.samples, default=0):.1f} s",
+            f"≤ {slow_pace + 2:.0f} s",
+            max(slow.delays.samples, default=float("inf")) <= slow_pace + 2,
+        ),
+    ]
+    notes = [
+        f"Models: the fake Bria answers at once; its models train for a day. The follower "
+        f"was measured alone for {followed.follower_seconds:.0f} s, then with people for 60 s. "
+        "Generated images: the fake makes each in 3 s; the page's script asks the app every "
+        "half second, as `static/models.js` does.",
+    ]
+    return rows, notes
+
+
+SECTIONS = {"serving": serving, "images": images, "models": models_and_generation}
 
 
 if __name__ == "__main__":

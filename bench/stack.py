@@ -53,15 +53,38 @@ class Served:
 
 
 @contextmanager
-def fake_api(delay: float) -> Iterator[str]:
-    """A fake Bria API answering every call after `delay` seconds; yields its base URL."""
+def fake_api(delay: float, *options: str) -> Iterator[str]:
+    """A fake Bria API answering every call after `delay` seconds; yields its base URL.
+    `options` go to `tests.support.fake_api` (`--light`, `--training-seconds 3600`)."""
     port = free_port()
     command = [sys.executable, "-m", "tests.support.fake_api", "--port", str(port)]
-    command += ["--delay", str(delay), "--token", TOKEN]
+    command += ["--delay", str(delay), "--token", TOKEN, *options]
     # Its list answers 401 without the token, so wait on a path that needs none.
     ready_url = f"http://127.0.0.1:{port}/ready"
     with running(command, {}, ready_url, LOGS / f"fake-api-{delay:g}s.log"):
         yield f"http://127.0.0.1:{port}/v1"
+
+
+def api_received(api_base_url: str) -> list[tuple[str, str, float]]:
+    """Every request the fake API received: method, path and when (its clock)."""
+    url = api_base_url.rsplit("/v1", 1)[0] + "/received"
+    with urllib.request.urlopen(url, timeout=30) as answer:
+        return [(method, path, at) for method, path, at in json.loads(answer.read())]
+
+
+def api_call(api_base_url: str, method: str, path: str, body: object = None) -> object:
+    """Ask the fake API as Bria's console would (with the token): what a benchmark starts
+    from (projects, datasets, models made elsewhere)."""
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(
+        api_base_url + path,
+        data=data,
+        method=method,
+        headers={"api_token": TOKEN, "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        raw = answer.read()
+    return json.loads(raw) if raw else None
 
 
 def api_stats(api_base_url: str) -> dict[str, int]:
@@ -95,8 +118,9 @@ def _serve(
 
 
 @contextmanager
-def app_against(api_base_url: str, model: Model) -> Iterator[Served]:
-    """The app in real mode (a token set) talking to `api_base_url`, in a fresh instance."""
+def app_against(api_base_url: str, model: Model, **settings: str) -> Iterator[Served]:
+    """The app in real mode (a token set) talking to `api_base_url`, in a fresh instance;
+    `settings` change its environment (`BRIA_REQUESTS_PER_MINUTE="60"`)."""
     with tempfile.TemporaryDirectory(prefix="bench-instance-") as instance:
         env = {
             "BRIA_API_TOKEN": TOKEN,
@@ -104,6 +128,7 @@ def app_against(api_base_url: str, model: Model) -> Iterator[Served]:
             "BRIA_REQUESTS_PER_MINUTE": "100000",
             "WEBAPP_INSTANCE_PATH": instance,
             "SECRET_KEY": "bench-secret-0123456789",
+            **settings,
         }
         migrate(env)
         log = LOGS / f"app-{model.front}-{model.threads}.log"

@@ -125,9 +125,7 @@ def _build(test_config: dict[str, Any] | None, instance_path: str | None, adapte
     svc.jobs.bind(app)
     commands.init_app(app)
     once.register(svc.jobs, svc.ledger)
-    app.context_processor(
-        lambda: {"sandbox": settings.sandbox, "console_url": settings.bria_console_url}
-    )
+    app.context_processor(lambda: {"sandbox": settings.sandbox})
     for feature in FEATURES:
         feature.register(app)
     return app

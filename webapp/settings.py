@@ -34,7 +34,6 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from webapp.database.engine import DatabaseSettings, normalise_url
 
 DEFAULT_BASE_URL = "https://engine.prod.bria-api.com/v1"
-DEFAULT_CONSOLE_URL = "https://platform.bria.ai/console/tailored-generation"
 CONNECT_TIMEOUT_SECONDS = 5.0
 #: gunicorn's threads a worker (gunicorn.conf.py reads the same WEB_THREADS).
 DEFAULT_THREADS = 64
@@ -122,7 +121,6 @@ class Settings(BaseSettings):
     bria_api_base_url: str = Field(DEFAULT_BASE_URL, alias="BRIA_API_BASE_URL")
     bria_api_timeout: float = _number(30.0, 1, 300, "BRIA_API_TIMEOUT")
     bria_requests_per_minute: int = Field(10, ge=1, le=100_000, alias="BRIA_REQUESTS_PER_MINUTE")
-    bria_console_url: str = Field(DEFAULT_CONSOLE_URL, alias="BRIA_CONSOLE_URL")
     #: Where generation lives (Bria's v2 path): by default the base URL's host, /v2.
     bria_api_v2_url: str = Field("", alias="BRIA_API_V2_URL")
     bria_list_max_age: float = _number(30.0, 0, 3600, "BRIA_LIST_MAX_AGE")
@@ -175,7 +173,7 @@ class Settings(BaseSettings):
         """`FOO=` in a .env file means "not set": the default applies."""
         return {k: v for k, v in data.items() if not (isinstance(v, str) and not v.strip())}
 
-    @field_validator("bria_api_base_url", "bria_console_url", "bria_api_v2_url")
+    @field_validator("bria_api_base_url", "bria_api_v2_url")
     @classmethod
     def _https(cls, value: str) -> str:
         return _api_url(value) if value else value
@@ -276,7 +274,6 @@ class Settings(BaseSettings):
     def as_flask_config(self) -> dict[str, Any]:
         return {
             "BRIA_API_TIMEOUT": self.bria_api_timeout,
-            "BRIA_CONSOLE_URL": self.bria_console_url,
             "SECRET_KEY": self.secret_key.get_secret_value(),
             "DATABASE_URL": self.database_url,
             "DATABASE": self.database,

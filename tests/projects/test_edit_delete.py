@@ -187,7 +187,7 @@ def test_a_project_whose_model_is_training_is_not_deleted_and_says_why(live_clie
     html = follow(live_client, sent).get_data(as_text=True)
     text = main_text(html)
     assert "A model in this project is training" in text
-    assert "Stop the training in Bria's console first" in text
+    assert "Stop the training from the model's page first" in text
     assert "409" not in text.replace("Bria answered 409", "")
     assert "Details for your administrator: Bria answered 409" in text
     assert fake_api.fake.store.get(lora["id"]) is not None

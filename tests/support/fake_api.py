@@ -35,14 +35,23 @@ class Received:
     path: str
     headers: dict[str, str]
     body: Any
+    #: The body's bytes as they arrived, when they are not JSON (a multipart upload).
+    raw: bytes = b""
+    #: When it arrived (`time.monotonic()`): how many reads fell in any few seconds.
+    at: float = field(default_factory=time.monotonic)
+    #: When it arrived (`time.time()`): for counting requests in a window.
+    at: float = field(default_factory=time.time)
 
 
 @dataclass
 class Scripted:
     """One scripted answer. `create` lets the API make the project first (as the body
     asks), before the delay, the drop or the answer: it made it, then failed to say so.
+    `act_first` does the same for any request (an image uploaded, a dataset completed):
+    the API does what was asked, then the delay, the drop or the scripted answer follows.
     `trickle` sends the answer a byte every so many seconds; `cut` sends only that many
-    bytes of a body announced whole, then closes the connection."""
+    bytes of a body announced whole, then closes the connection; `chunked` sends the
+    body in chunks without announcing its length."""
 
     status: int = 200
     body: bytes | str | Any = b""
@@ -50,8 +59,10 @@ class Scripted:
     delay: float = 0.0
     drop: bool = False
     create: bool = False
+    act_first: bool = False
     trickle: float = 0.0
     cut: int | None = None
+    chunked: bool = False
     headers: dict[str, str] = field(default_factory=dict)
 
 
@@ -67,7 +78,13 @@ class FakeBriaState:
         self.delay = delay
         self.received: list[Received] = []
         self.script: deque[Scripted] = deque()
+        #: Answers scripted for the requests whose path holds a given part (`answer_for`):
+        #: other requests (a follower's, a page's) do not take them.
+        self.path_script: list[tuple[str, deque[Scripted]]] = []
         self.lock = threading.Lock()
+        #: Light: what was received is kept without its headers and body (a benchmark
+        #: sending gigabytes of images counts requests, it does not read them).
+        self.light = False
         #: Requests being answered right now, and the most there ever were at once.
         self.in_flight = 0
         self.peak_in_flight = 0
@@ -117,6 +134,18 @@ class FakeBriaState:
         with self.lock:
             self.script.extend(answers)
 
+    def answer_for(self, path_part: str, *answers: Scripted) -> None:
+        """Script the next answers to requests whose path holds `path_part`, in order."""
+        with self.lock:
+            self.path_script.append((path_part, deque(answers)))
+
+    def _next_scripted(self, path: str) -> Scripted | None:
+        """(Under `lock`.) The answer scripted for this path, else the next of `script`."""
+        for part, answers in self.path_script:
+            if part in path and answers:
+                return answers.popleft()
+        return self.script.popleft() if self.script else None
+
     def posts(self) -> list[Received]:
         return [r for r in self.received if r.method == "POST"]
 
@@ -158,13 +187,19 @@ class _Handler(BaseHTTPRequestHandler):
         fake = self.server.fake
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
+        kept = b""
         try:
             body = json.loads(raw) if raw else None
         except ValueError:
-            body = raw.decode("utf-8", "replace")
+            body, kept = raw.decode("utf-8", "replace"), raw
         with fake.lock:
-            fake.received.append(Received(self.command, self.path, dict(self.headers), body))
-            scripted = fake.script.popleft() if fake.script else None
+            if fake.light:
+                fake.received.append(Received(self.command, self.path, {}, None))
+            else:
+                fake.received.append(
+                    Received(self.command, self.path, dict(self.headers), body, kept)
+                )
+            scripted = fake._next_scripted(self.path)
             fake.in_flight += 1
             fake.peak_in_flight = max(fake.peak_in_flight, fake.in_flight)
         try:
@@ -183,8 +218,15 @@ class _Handler(BaseHTTPRequestHandler):
             counts = {"connections": fake.connections, "requests": len(fake.received)}
             self._send(200, json.dumps(counts).encode(), {"Content-Type": "application/json"})
             return
+        if self.path == "/received":  # for a benchmark: every request's method, path and time
+            with fake.lock:
+                seen = [[r.method, r.path, r.at] for r in fake.received if r.path != "/received"]
+            self._send(200, json.dumps(seen).encode(), {"Content-Type": "application/json"})
+            return
         if scripted is not None and scripted.create and isinstance(body, dict):
             fake.api.handle("POST", PROJECTS_PATH, {"api_token": fake.token}, raw)
+        if scripted is not None and scripted.act_first:
+            fake.api.handle(self.command, self.path, self.headers, raw)
         delay = scripted.delay if scripted else fake.delay
         if delay:
             time.sleep(delay)
@@ -204,6 +246,9 @@ class _Handler(BaseHTTPRequestHandler):
         headers = {**({"Content-Type": scripted.content_type} if data else {}), **scripted.headers}
         if scripted.cut is not None:
             self._cut(scripted.status, data, headers, scripted.cut)
+            return
+        if scripted.chunked:
+            self._chunked(scripted.status, data, headers)
             return
         self._send(scripted.status, data, headers, scripted.trickle)
 
@@ -233,6 +278,21 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.flush()
         self.close_connection = True
         self.connection.shutdown(socket.SHUT_RDWR)
+
+    def _chunked(self, status: int, data: bytes, headers: dict[str, str]) -> None:
+        """The body in chunks of 64 KB, its length never announced."""
+        try:
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for start in range(0, len(data), 64 * 1024):
+                piece = data[start : start + 64 * 1024]
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+            self.wfile.write(b"0\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError, OSError):
+            self.close_connection = True  # the client stopped reading
 
     def _trickle(self, status: int, data: bytes, headers: dict[str, str], pause: float) -> None:
         head = f"HTTP/1.1 {status} Slow\r\n" + "".join(
@@ -304,8 +364,16 @@ def main(argv: list[str] | None = None, ready: Callable[[str], None] = print) ->
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--delay", type=float, default=0.0)
     parser.add_argument("--token", default="bench-token")
+    parser.add_argument("--light", action="store_true", help="keep no request bodies")
+    parser.add_argument("--training-seconds", type=float, default=None)
+    parser.add_argument("--generation-seconds", type=float, default=None)
     args = parser.parse_args(argv)
     server = FakeBriaServer(args.token, args.delay, port=args.port)
+    server.fake.light = args.light
+    if args.training_seconds is not None:
+        server.fake.api.model_endpoints.training_seconds = args.training_seconds
+    if args.generation_seconds is not None:
+        server.fake.api.generation_endpoints.seconds = args.generation_seconds
     ready(server.base_url)
     server.serve_forever()
 

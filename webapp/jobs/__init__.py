@@ -307,7 +307,11 @@ class Jobs:
             return len(db.execute(query).all())
 
     def consumer(self, workers: int = 8) -> Consumer:
-        """A consumer running `workers` threads (Bria calls wait, they do not compute)."""
+        """A consumer running `workers` threads (Bria calls wait, they do not compute).
+
+        An idle worker looks for work at least every quarter second (SQLite's queue is
+        polled; Redis's hands work over at once): a generation's next read is not late
+        by more than that, on top of the scheduler's one-second tick."""
         return self.huey.create_consumer(
-            workers=workers, worker_type="thread", max_delay=1.0, check_worker_health=True
+            workers=workers, worker_type="thread", max_delay=0.25, check_worker_health=True
         )

@@ -87,7 +87,8 @@ def explain(failure: Failure, context: str) -> str:
     if kind == "conflict":
         return (
             "A model in this project is training, so Bria cannot delete it now. "
-            "Stop the training in Bria's console first, then delete the project."
+            "Stop the training from the model's page first (the project's page lists its "
+            "models), then delete the project."
         )
     if kind == "bad_request":
         field = field_named(failure)
