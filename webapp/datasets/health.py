@@ -8,12 +8,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from webapp.catalog.images import ImageRecords
+from webapp.images.pictures import differing_bits
 from webapp.images.queue import AT_BRIA, FAILED, ON_THE_WAY, REFUSED
 from webapp.images.service import Entry, entries
 from webapp.rules.datasets import CAPTIONS_IN_PROGRESS
 from webapp.rules.images import (
     MAX_IMAGES_PER_DATASET,
     MIN_IMAGES_TO_COMPLETE,
+    NEAR_DUPLICATE_BITS,
     ODD_ASPECT_FACTOR,
     RECOMMENDED_IMAGES,
 )
@@ -58,21 +60,27 @@ class Health:
         if self.upscaled:
             said.append(f"{len(self.upscaled)} will be upscaled by Bria (under 1024 pixels).")
         if self.transparent:
-            said.append(f"{len(self.transparent)} have transparent areas, which become black.")
+            said.append(f"{_has(self.transparent)} transparent areas, which become black.")
         if self.alike:
-            groups = f"{len(self.alike)} group{'s' if len(self.alike) != 1 else ''}"
-            said.append(f"{groups} of images look almost the same.")
+            one = len(self.alike) == 1
+            groups = f"{len(self.alike)} group{'' if one else 's'}"
+            said.append(f"{groups} of images {'looks' if one else 'look'} almost the same.")
         if self.odd_shapes:
-            said.append(f"{len(self.odd_shapes)} have a shape far from the rest.")
+            said.append(f"{_has(self.odd_shapes)} a shape far from the rest.")
         if self.captions_being_written:
             said.append("Bria is writing the captions now.")
         elif self.captions_missing:
-            said.append(f"{len(self.captions_missing)} have no caption yet.")
+            said.append(f"{_has(self.captions_missing)} no caption yet.")
         if self.refused:
             said.append(f"Bria refused {len(self.refused)}.")
         if self.failed:
             said.append(f"{len(self.failed)} could not be sent: retry or remove them.")
         return said
+
+
+def _has(entries: list[Entry]) -> str:
+    """'1 has', '3 have'."""
+    return f"{len(entries)} {'has' if len(entries) == 1 else 'have'}"
 
 
 def health_of(svc: Services, dataset: dict[str, Any]) -> Health:
@@ -99,19 +107,30 @@ def report(entries: list[Entry], captions_status: str | None) -> Health:
 
 
 def _groups(live: list[Entry]) -> list[list[Entry]]:
-    """Images that look alike, each group once (an image alike to one alike to it joins)."""
-    by_name = {entry.name: entry for entry in live}
-    groups: list[set[str]] = []
-    for entry in live:
-        if not entry.near_duplicates:
-            continue
-        members = {entry.name, *entry.near_duplicates} & set(by_name)
+    """Images that look alike, each group once (an image alike to one alike to it joins).
+    By their pictures' hashes, not their names: two cameras both name a photo IMG_0001."""
+    hashed = [
+        (index, entry.upload.dhash)
+        for index, entry in enumerate(live)
+        if entry.upload is not None and entry.upload.dhash
+    ]
+    groups: list[set[int]] = []
+    for position, (index, mine) in enumerate(hashed):
+        members = {index} | {
+            other
+            for other, theirs in hashed[position + 1 :]
+            if differing_bits(mine, theirs) <= NEAR_DUPLICATE_BITS
+        }
         touching = [group for group in groups if group & members]
         for group in touching:
             members |= group
             groups.remove(group)
         groups.append(members)
-    return [[by_name[name] for name in sorted(group)] for group in groups if len(group) > 1]
+    return [
+        sorted((live[index] for index in group), key=lambda entry: entry.name)
+        for group in groups
+        if len(group) > 1
+    ]
 
 
 def _odd_shapes(live: list[Entry]) -> list[Entry]:

@@ -14,11 +14,11 @@ from webapp.datasets.forms import ConfirmForm
 from webapp.datasets.service import save_schema
 from webapp.datasets.views import DATASET, bp
 from webapp.datasets.words import SCHEMA, explain
-from webapp.images import captions
 from webapp.images import service as images
 from webapp.ledger.activity import Activity, record_sent
 from webapp.rules import datasets as rules
 from webapp.services import services
+from webapp.web import structured
 from webapp.web.pages import Page
 from webapp.web.people import person
 
@@ -74,7 +74,7 @@ def change_schema(project_id: int, dataset_id: int) -> Response:
         return redirect(back, 303)
     draft = schema.draft(svc, dataset_id)
     original = (draft.visual_schema if draft else None) or dataset.get("visual_schema")
-    written = captions.written(request.form, original)
+    written = structured.from_form(request.form, original)
     parsed = rules.parse_object(written, "visual schema")
     if isinstance(parsed, rules.JsonProblem):
         flash(str(parsed))

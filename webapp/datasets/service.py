@@ -11,6 +11,7 @@ from webapp.bria.errors import BriaNotFound
 from webapp.catalog.datasets import DatasetRecords
 from webapp.ledger.once import Sent, send_once
 from webapp.ledger.submissions import DONE
+from webapp.projects.snapshot import ProjectSnapshot
 from webapp.rules import versions
 from webapp.rules.datasets import COMPLETED
 from webapp.services import Services
@@ -73,6 +74,10 @@ def create_dataset(
     def call() -> dict[str, Any]:
         dataset = svc.bria.datasets.create(project_id, name, version)
         svc.get(DatasetRecords).remember(dataset)
+        if version and not project.get("training_version"):
+            # The first dataset locks the project (the API's rule): the project's page
+            # says so at once, before the list is read from Bria again.
+            svc.get(ProjectSnapshot).remember({**project, "training_version": version})
         return dataset
 
     payload = {"project_id": project_id, "name": name, "training_version": version}

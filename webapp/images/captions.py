@@ -10,7 +10,6 @@ budget's pace, each change kept with what it replaced so the batch can be undone
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +23,6 @@ from webapp.images.words import CAPTION, explain
 from webapp.jobs import Fail, Retry, Work
 from webapp.rules.datasets import JsonProblem, caption_problem
 from webapp.services import Services
-from webapp.web import structured
 
 APPLY = "images.caption"
 
@@ -36,25 +34,6 @@ class Change:
     before: str
     after: str
     problem: JsonProblem | None = None
-
-
-def written(form: Mapping[str, str], original: str | None) -> str:
-    """What a person wrote in a caption's or a schema's form: their JSON when they changed
-    it, else the labelled fields put back together.
-
-    The page always sends the JSON too (laid out on lines, beside the fields): it counts
-    as changed only when what it says differs from the original, not its layout."""
-    raw = (form.get("raw") or "").strip()
-    if raw and structured.parts(original) and _same_json(raw, original):
-        form = {name: value for name, value in form.items() if name != "raw"}
-    return structured.from_form(form, original)
-
-
-def _same_json(text: str, original: str | None) -> bool:
-    try:
-        return bool(json.loads(text) == json.loads(original or ""))
-    except ValueError:
-        return False
 
 
 def set_caption(svc: Services, dataset: dict[str, Any], image_id: int, caption: str) -> str | None:

@@ -63,6 +63,13 @@ _INVISIBLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u20
 NAME_MAX_LENGTH = 300
 
 
+#: Why a file that may be at Bria already is not taken out now.
+NOT_KNOWN_YET = (
+    "Bria could not say whether it already has this file, so it was not taken out: try "
+    "again in a minute."
+)
+
+
 def queue(svc: Services) -> UploadQueue:
     return svc.get(UploadQueue.of)
 
@@ -192,8 +199,19 @@ def _queue_one(
 
 def remove_upload(svc: Services, upload: Upload) -> str | None:
     """Take a file out: off the queue, or off Bria. None when done, else why not (words)."""
-    if upload.state == AT_BRIA and upload.bria_image_id is not None:
-        problem = remove_image(svc, upload.dataset_id, upload.bria_image_id)
+    image_id = upload.bria_image_id if upload.state == AT_BRIA else None
+    if image_id is None and upload.attempted and upload.state in (WAITING, FAILED):
+        # An earlier try may have reached Bria without its answer reaching the app: if
+        # Bria has the file under its unique name, it goes too. (A file being sent right
+        # now is taken off Bria by its job, once Bria answers.)
+        records = svc.get(ImageRecords)
+        _, freshness = records.of_dataset(upload.dataset_id, fresh=True)
+        if freshness.problem is not None:
+            return NOT_KNOWN_YET
+        found = records.named(upload.dataset_id, upload.image_name)
+        image_id = int(found["id"]) if found else None
+    if image_id is not None:
+        problem = remove_image(svc, upload.dataset_id, image_id)
         if problem:
             return problem
     queue(svc).set(upload.id, state=REMOVED)

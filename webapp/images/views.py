@@ -21,6 +21,7 @@ from webapp.ledger.activity import Activity
 from webapp.rules import datasets as rules
 from webapp.rules.images import UPLOAD_REQUEST_BYTES, UPLOAD_REQUEST_PARTS
 from webapp.services import services
+from webapp.web import structured
 from webapp.web.bodies import large_body
 from webapp.web.pages import Page
 from webapp.web.people import person
@@ -172,7 +173,7 @@ def caption(project_id: int, dataset_id: int, image_id: int) -> Page:
     if regenerate:
         problem = captions.regenerate_caption(svc, dataset, image_id)
     else:
-        written = captions.written(request.form, image.get("caption"))
+        written = structured.from_form(request.form, image.get("caption"))
         problem = captions.set_caption(svc, dataset, image_id, written)
         if problem:
             form.caption.data = written

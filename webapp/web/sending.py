@@ -21,6 +21,7 @@ def after_sending(
     done: tuple[str, str],
     form: Any,
     template: str,
+    /,
     **context: Any,
 ) -> Page:
     """The next page (`done`: its address and what to say there) when Bria did it, a

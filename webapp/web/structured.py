@@ -34,11 +34,17 @@ def label(part: str) -> str:
 
 
 def from_form(form: Mapping[str, str], original: str | None) -> str:
-    """What the person sent: the JSON as typed when they changed it, else their parts
-    put back together (in the original's order, each read as JSON where it was)."""
+    """What the person sent: their JSON when they changed what it says, else their parts
+    put back together (in the original's order, each read as JSON where it was).
+
+    The page always sends the JSON too, laid out on lines beside the fields: it counts
+    as changed only when what it says differs from the original, not its layout. JSON
+    that was changed goes on written afresh (a browser sends a text box's lines with
+    CR LF); JSON that cannot be read goes on as typed, for the rules to say why."""
     raw = (form.get("raw") or "").strip()
-    if raw and raw != (original or "").strip():
-        return raw
+    typed = _json(raw)
+    if raw and (typed is None or typed != _json(original)):
+        return raw if typed is None else json.dumps(typed, ensure_ascii=False)
     known = parts(original) or []
     value: dict[str, Any] = {}
     for index, (key, before) in enumerate(known):
@@ -46,6 +52,14 @@ def from_form(form: Mapping[str, str], original: str | None) -> str:
         was_text = _is_text(original, key)
         value[key] = typed if was_text else _json_or_text(typed)
     return json.dumps(value, ensure_ascii=False) if value else raw
+
+
+def _json(text: str | None) -> Any:
+    """The JSON value in `text`, or None when there is none."""
+    try:
+        return json.loads(text or "")
+    except ValueError:
+        return None
 
 
 def _is_text(original: str | None, key: str) -> bool:
