@@ -4,7 +4,9 @@ gunicorn with `gunicorn.conf.py`."""
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import signal
 import socket
 import time
 from collections.abc import Iterator
@@ -16,9 +18,12 @@ import requests
 from tests.support.pages import VALID, hidden_inputs, main_text
 from tests.support.processes import (
     ROOT,
+    children_of,
+    free_port,
     logged_lines,
     make_serve,
     migrate,
+    running,
 )
 
 #: Servers and processes of their own.
@@ -145,3 +150,31 @@ def test_the_client_address_reaches_the_log_through_the_proxy(served):
     lines = logged_lines(log, '"GET /projects"', at_least=before + 1)
     # nginx sets X-Forwarded-For to the address it saw: a client cannot choose its own.
     assert len(lines) == before + 1 and all(line.startswith("127.0.0.1 ") for line in lines)
+
+
+def test_an_app_that_does_not_answer_in_time_gets_the_apps_page_in_words_from_nginx(tmp_path):
+    """gunicorn stopped (as a machine out of memory might leave it): nginx waits its read
+    time (WEB_TIMEOUT + 5 s), then answers with the app's own page, not a bare 504."""
+    env = {"WEB_CONCURRENCY": "1", "WEB_TIMEOUT": "1", "WEBAPP_INSTANCE_PATH": str(tmp_path)}
+    migrate(env)
+    port = free_port()
+    settings = {"BIND": f"127.0.0.1:{port}", "PATH": os.environ["PATH"] + ":/usr/sbin", **env}
+    url = f"http://127.0.0.1:{port}"
+    with running(["deploy/serve"], settings, url + "/healthz", tmp_path / "serve.log") as serve:
+        gunicorn = [
+            pid
+            for pid in children_of(serve.pid)
+            if b"gunicorn" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        ]
+        stopped = gunicorn + [worker for pid in gunicorn for worker in children_of(pid)]
+        assert stopped, "gunicorn is not among deploy/serve's processes"
+        for pid in stopped:
+            os.kill(pid, signal.SIGSTOP)
+        try:
+            answer = requests.get(url + "/healthz", timeout=30)
+        finally:
+            for pid in stopped:
+                os.kill(pid, signal.SIGCONT)
+    assert answer.status_code == 504
+    assert "<h1>This app took too long to answer</h1>" in answer.text
+    assert "wait a minute and look for it before you send it again" in main_text(answer.text)

@@ -28,10 +28,20 @@ PAGES: dict[int, tuple[str, str]] = {
         "once (shorter text, or fewer images at a time).",
     ),
     500: ("Sorry, there is a problem with this app", "Try again later."),
+    502: (
+        "This app is not answering",
+        "It may be restarting. Try again in a minute; if it keeps happening, tell your "
+        "administrator.",
+    ),
     503: (
         "This app cannot reach its database",
         "Nothing was sent to Bria. Try again in a minute; if it keeps happening, tell your "
         "administrator.",
+    ),
+    504: (
+        "This app took too long to answer",
+        "What you sent may still be being handled: wait a minute and look for it before you "
+        "send it again.",
     ),
 }
 
@@ -56,7 +66,7 @@ def init_app(app: Flask) -> None:
     @click.argument("status", type=int)
     def error_page_command(status: int) -> None:
         """Print the page for STATUS, for the server in front to send in the app's words
-        (`deploy/serve` gives nginx the 413 page this way)."""
+        (`deploy/serve` gives nginx its 413, 502 and 504 pages this way)."""
         with app.test_request_context("/"):
             click.echo(error_page(status)[0])
 
