@@ -4,7 +4,7 @@
 (function () {
   "use strict";
   var TRAINING_MS = 10000;
-  var PENDING_MS = 1000;
+  var PENDING_MS = 500;
 
   function follow(panel) {
     var url = panel.getAttribute("data-live-url");
@@ -44,8 +44,15 @@
       document.dispatchEvent(new CustomEvent("webapp:times-added"));
     }
 
+    function tell(words) {
+      /* Screen readers hear of an image that arrives, as others see it appear. */
+      var news = document.querySelector("[data-gallery-news]");
+      if (news) { news.textContent = words; }
+    }
+
     function showGallery(gallery) {
       var stillPending = false;
+      var told = [];
       gallery.forEach(function (made) {
         var item = document.querySelector("[data-generation-id='" + made.id + "']");
         if (made.state === "asked") { stillPending = true; }
@@ -61,14 +68,34 @@
           image.alt = made.alt;
           link.appendChild(image);
           picture.appendChild(link);
+          if (made.download && !item.querySelector("[data-download]")) {
+            item.appendChild(downloadLink(made));
+          }
         } else {
           var words = document.createElement("p");
           words.className = "gallery-state state-" + made.state;
           words.textContent = made.words;
           picture.appendChild(words);
         }
+        if (made.news) { told.push(made.news); }
       });
+      if (told.length) { tell(told.join(" ")); }
       pending = stillPending;
+    }
+
+    function downloadLink(made) {
+      /* As the page writes it: "Download", and which image for screen readers. */
+      var paragraph = document.createElement("p");
+      paragraph.setAttribute("data-download", "");
+      var link = document.createElement("a");
+      link.href = made.download;
+      link.appendChild(document.createTextNode("Download"));
+      var hint = document.createElement("span");
+      hint.className = "visually-hidden";
+      hint.textContent = made.download_hint;
+      link.appendChild(hint);
+      paragraph.appendChild(link);
+      return paragraph;
     }
 
     function poll() {

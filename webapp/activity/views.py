@@ -7,6 +7,7 @@ from flask import Blueprint, render_template, request
 
 from webapp.catalog.lookup import project_of
 from webapp.ledger.activity import PAGE_SIZE, Activity
+from webapp.projects.snapshot import ProjectSnapshot
 from webapp.services import services
 from webapp.web.pages import Page
 
@@ -15,7 +16,8 @@ bp = Blueprint("activity", __name__)
 
 def _page_number() -> int:
     raw = request.args.get("page", "1")
-    return max(1, min(int(raw), 10**6)) if raw.isdigit() else 1
+    # ASCII digits only: "²" and "٣" are digits to `str.isdigit`, but not to `int`.
+    return max(1, min(int(raw), 10**6)) if raw.isascii() and raw.isdigit() else 1
 
 
 @bp.get("/projects/<int:project_id>/activity")
@@ -34,4 +36,8 @@ def _render(project_id: int | None, project: dict | None) -> Page:
     entries, total = services().get(Activity.of).page(project_id, page)
     pages = max(1, -(-total // PAGE_SIZE))
     context = {"project": project, "entries": entries, "page": page, "pages": pages}
+    context["first"] = (page - 1) * PAGE_SIZE + 1  # the list's numbers go on across pages
+    if project is None:  # every project's: each entry says which project
+        ids = {done.project_id for done in entries if done.project_id is not None}
+        context["project_names"] = services().get(ProjectSnapshot).names(ids)
     return render_template("activity/activity.html", total=total, **context), 200

@@ -72,7 +72,10 @@ class ModelRecords:
             return [json.loads(body) for (body,) in db.execute(query)], freshness
 
     def _read_project(self, project_id: int, began_at: float) -> None:
-        models = self.bria.models.of_project(project_id)
+        try:
+            models = self.bria.models.of_project(project_id)
+        except BriaNotFound:  # no such project (any more) at Bria: it has no models
+            models = []
         for model in models:
             self.remember(model, began_at)
         with self.engine.begin() as db:

@@ -12,7 +12,15 @@ import io
 
 from PIL import Image, UnidentifiedImageError
 
-from webapp.bria.errors import BriaError, BriaNotSent
+from webapp.bria.errors import (
+    BROKEN,
+    RATE_LIMITED,
+    TIMEOUT,
+    UNREACHABLE,
+    BriaError,
+    BriaNotSent,
+    BriaRefused,
+)
 from webapp.bria.generation import Asked
 from webapp.generation.service import (
     COMPLETED,
@@ -45,8 +53,12 @@ def follow(svc: Services, work: Work) -> float | None:
         return None
     try:
         status = svc.bria.generation.status(Asked(made.request_id, made.status_url))
-    except BriaNotSent as error:
-        raise Retry(error.retry_after or 60, "Waiting for the request budget") from None
+    except (BriaNotSent, BriaRefused) as error:
+        if isinstance(error, BriaNotSent) or error.kind == RATE_LIMITED:
+            # Not Bria saying no to the image: the budget (or Bria) asks to wait.
+            raise Retry(error.retry_after or 60, "Waiting for the request budget") from None
+        set_state(svc, made.id, FAILED, failure_words(error))
+        raise Fail(failure_words(error)) from None
     except BriaError as error:
         if error.outcome_unknown and work.attempts < 5:
             raise
@@ -55,8 +67,11 @@ def follow(svc: Services, work: Work) -> float | None:
     if status.status == GEN_IN_PROGRESS:
         return interval(svc)
     if status.status == GEN_COMPLETED and status.image_url:
-        keep_image(svc, made.id, status.image_url)
+        keep_image(svc, made.id, status.image_url, work.attempts)
         set_state(svc, made.id, COMPLETED)
+        return None
+    if status.status == GEN_COMPLETED:
+        set_state(svc, made.id, FAILED, "Bria says the image is made but gave no address for it.")
         return None
     if status.status == GEN_ERROR:
         reason = "Bria could not make this image"
@@ -81,8 +96,18 @@ def interval(svc: Services) -> float:
     return max(FASTEST_SECONDS, 60.0 / max(1, svc.settings.bria_requests_per_minute // 2))
 
 
-def keep_image(svc: Services, made_id: int, image_url: str) -> None:
-    content = svc.bria.generation.result(image_url)
+def keep_image(svc: Services, made_id: int, image_url: str, attempts: int = 1) -> None:
+    """Fetch Bria's result and keep it; a result that cannot be kept (too large, not an
+    image, an address the app does not fetch) is said in words, once and for all; one
+    that did not arrive (a timeout, a broken connection) is tried again a few times."""
+    try:
+        content = svc.bria.generation.result(image_url)
+    except BriaError as error:
+        if error.kind in (TIMEOUT, BROKEN, UNREACHABLE) and attempts < 5:
+            raise
+        said = f"Bria made the image, but the app could not fetch it: {error.message}."
+        set_state(svc, made_id, FAILED, said)
+        raise Fail(said) from None
     try:
         with Image.open(io.BytesIO(content), formats=["PNG", "JPEG", "WEBP"]) as image:
             image.verify()

@@ -168,6 +168,17 @@ class ProjectSnapshot:
         with self.engine.connect() as db:
             return [json.loads(body) for (body,) in db.execute(query)]
 
+    def names(self, project_ids: set[int]) -> dict[int, str]:
+        """The names of these projects, as the list last said (a deleted one has none)."""
+        if not project_ids:
+            return {}
+        query = select(snapshot_projects.c.id, snapshot_projects.c.body).where(
+            snapshot_projects.c.id.in_(sorted(project_ids))
+        )
+        with self.engine.connect() as db:
+            rows = db.execute(query).all()
+        return {row.id: str(json.loads(row.body).get("project_name") or row.id) for row in rows}
+
     def listed_since(self, moment: float) -> list[Project]:
         """Projects created at or after `moment` (seconds since 1970), newest first."""
         query = (

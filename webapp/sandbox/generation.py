@@ -13,7 +13,13 @@ from typing import Any
 
 from PIL import Image, ImageDraw
 
-from webapp.rules.models import COMPLETED, GEN_COMPLETED, GEN_ERROR, GEN_IN_PROGRESS
+from webapp.rules.models import (
+    ASPECT_RATIOS,
+    COMPLETED,
+    GEN_COMPLETED,
+    GEN_ERROR,
+    GEN_IN_PROGRESS,
+)
 from webapp.sandbox.database import SandboxDatabase
 from webapp.sandbox.replies import Reply, error, json_object, not_allowed
 
@@ -58,6 +64,9 @@ class GenerationEndpoints:
             return error(400, "validation_error", "tailored_model_id is required")
         if not isinstance(prompt, str) or not prompt.strip():
             return error(400, "validation_error", "prompt is required")
+        aspect_ratio = fields.get("aspect_ratio") or "1:1"
+        if aspect_ratio not in ASPECT_RATIOS:
+            return error(400, "validation_error", "aspect_ratio is not one of the supported ratios")
         model = self.models.current(int(model_id))
         if model is None:
             return error(403, "forbidden", "Model does not belong to organization")
@@ -68,7 +77,7 @@ class GenerationEndpoints:
         request_id = uuid.uuid4().hex
         body = {
             "prompt": prompt,
-            "aspect_ratio": fields.get("aspect_ratio") or "1:1",
+            "aspect_ratio": aspect_ratio,
             "at": time.time(),
         }
         with self.database.write_lock, self.database.connect() as db:

@@ -16,8 +16,9 @@ class Progress:
     started_at: float | None
     ended_at: float | None
     now: float
-    #: The documents' range for this family, in hours.
-    expected_hours: tuple[int, int]
+    #: How long it takes, in seconds: the documents' range for the family (in the
+    #: sandbox, its own time).
+    expected_seconds: tuple[float, float]
 
     @property
     def elapsed_seconds(self) -> float | None:
@@ -26,8 +27,13 @@ class Progress:
         return max(0.0, (self.ended_at or self.now) - self.started_at)
 
     def expected_in_words(self) -> str:
-        low, high = self.expected_hours
-        return f"{low} to {high} hours"
+        """'4 to 6 hours'; '1 minute' where it is known to the second (the sandbox)."""
+        low, high = self.expected_seconds
+        if low == high:
+            return duration(low)
+        if low % 3600 == 0 and high % 3600 == 0:
+            return f"{low // 3600:.0f} to {high // 3600:.0f} hours"
+        return f"{duration(low)} to {duration(high)}"
 
     def in_words(self) -> str:
         elapsed = self.elapsed_seconds
@@ -35,22 +41,24 @@ class Progress:
             return f"Training usually takes {self.expected_in_words()}."
         if self.ended_at is not None:
             return f"The training ran for {duration(elapsed)}."
-        low, high = self.expected_hours
+        low, high = self.expected_seconds
         said = (
             f"Training for {duration(elapsed)}, of the {self.expected_in_words()} it usually takes."
         )
-        if elapsed > high * 3600:
+        if elapsed > high:
             return f"{said} It is taking longer than usual; Bria has not said it failed."
-        if elapsed < low * 3600:
-            left = low * 3600 - elapsed
+        if elapsed < low:
+            left = low - elapsed
             return f"{said} Expect news in {duration(left)} at the earliest."
         return f"{said} It could end any time now."
 
 
-def progress_of(timeline: list[Event], now: float, expected_hours: tuple[int, int]) -> Progress:
+def progress_of(
+    timeline: list[Event], now: float, expected_seconds: tuple[float, float]
+) -> Progress:
     started = next((e.at for e in timeline if e.status == IN_PROGRESS), None)
     ended = next((e.at for e in timeline if e.status in ENDED or e.status == STOPPING), None)
-    return Progress(started, ended if started is not None else None, now, expected_hours)
+    return Progress(started, ended if started is not None else None, now, expected_seconds)
 
 
 def duration(seconds: float) -> str:

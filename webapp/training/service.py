@@ -4,9 +4,14 @@ who did what. No HTTP in here."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy import delete
+
 from webapp.catalog.models import ModelRecords
+from webapp.database.tables import work
+from webapp.jobs.work import OPEN
 from webapp.ledger.activity import record_sent
 from webapp.ledger.once import Sent, send_once
 from webapp.rules.models import STOPPING, TRAINING
@@ -49,14 +54,7 @@ def start_training(
         records.remember({**model, **started})
         return started
 
-    sent = send_once(
-        svc.ledger, svc.jobs, submission_id, START, model["name"], call, target_id=model["id"]
-    )
-    if sent.done:
-        follow(svc, model)
-    subject = f"the training of model “{model['name']}”"
-    record_sent(svc, sent, submission_id, START, subject, int(model["project_id"]), who)
-    return sent
+    return _change_training(svc, submission_id, model, who, START, call)
 
 
 def stop_training(
@@ -70,13 +68,26 @@ def stop_training(
         svc.get(ModelRecords).remember(stopping, who=who)
         return stopping
 
+    return _change_training(svc, submission_id, model, who, STOP, call)
+
+
+def _change_training(
+    svc: Services,
+    submission_id: str,
+    model: dict[str, Any],
+    who: str | None,
+    kind: str,
+    call: Callable[[], dict[str, Any]],
+) -> Sent:
+    """Start or stop: sent once, the model followed (its status is about to change), and
+    on the project's record."""
     sent = send_once(
-        svc.ledger, svc.jobs, submission_id, STOP, model["name"], call, target_id=model["id"]
+        svc.ledger, svc.jobs, submission_id, kind, model["name"], call, target_id=model["id"]
     )
     if sent.done:
         follow(svc, model)
     subject = f"the training of model “{model['name']}”"
-    record_sent(svc, sent, submission_id, STOP, subject, int(model["project_id"]), who)
+    record_sent(svc, sent, submission_id, kind, subject, int(model["project_id"]), who)
     return sent
 
 
@@ -86,9 +97,16 @@ def follow(svc: Services, model: dict[str, Any]) -> None:
 
 
 def follow_if_training(svc: Services, model: dict[str, Any]) -> None:
-    """A model seen training (started here, in Bria's console, or by a script) is followed."""
-    if (
-        model.get("status") in TRAINING
-        and svc.jobs.queue.get(f"follow:model:{int(model['id'])}") is None
-    ):
-        follow(svc, model)
+    """A model seen training (started here, in Bria's console, or by a script) is followed;
+    one whose follower had ended (it was seen in another status, or gave up after many
+    failures) is followed again."""
+    if model.get("status") not in TRAINING:
+        return
+    key = f"follow:model:{int(model['id'])}"
+    current = svc.jobs.queue.get(key)
+    if current is not None and current.state in OPEN:
+        return
+    if current is not None:
+        with svc.engine.begin() as db:
+            db.execute(delete(work).where(work.c.key == key, work.c.state.not_in(OPEN)))
+    follow(svc, model)

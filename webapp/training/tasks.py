@@ -13,10 +13,10 @@ import logging
 
 import requests
 
-from webapp.bria.errors import BriaNotFound, BriaNotSent
+from webapp.bria.errors import RATE_LIMITED, BriaNotFound, BriaNotSent
 from webapp.catalog.models import Event, ModelRecords
 from webapp.jobs import Jobs, Retry, Work
-from webapp.rules.models import ENDED, TRAINING
+from webapp.rules.models import CREATED, ENDED, TRAINING
 from webapp.services import Services
 from webapp.training.service import FOLLOW
 from webapp.training.words import ending_news
@@ -34,16 +34,25 @@ def follow(svc: Services, work: Work) -> float | None:
         model, freshness = records.model(model_id, fresh=True)
     except BriaNotFound:
         return None  # deleted at Bria: nothing more to follow
-    if freshness.problem is not None:
-        if isinstance(freshness.problem, BriaNotSent):
-            raise Retry(freshness.problem.retry_after or 60, "Waiting for the request budget")
-        return LATER_SECONDS
+    problem = freshness.problem
+    if problem is not None:
+        if isinstance(problem, BriaNotSent) or problem.kind == RATE_LIMITED:
+            raise Retry(problem.retry_after or 60, "Waiting for the request budget")
+        # Bria failed to answer this time: look again at the usual pace.
+        return pace(svc, records, model_id)
     for event in records.timeline(model_id):
         if event.status in ENDED and event.started_by is not None:
             tell_the_team(svc, event)
-    if model.get("status") not in TRAINING:
+    if not still_followed(model):
         return None
     return pace(svc, records, model_id)
+
+
+def still_followed(model: dict) -> bool:
+    """Training, or in a status the app does not know (Bria's own words for a step it
+    added): followed until it ends or goes back to not being trained."""
+    status = model.get("status")
+    return status in TRAINING or status not in (*ENDED, CREATED)
 
 
 def pace(svc: Services, records: ModelRecords, model_id: int) -> float:

@@ -28,7 +28,7 @@ from webapp.rules.datasets import COMPLETED as DATASET_COMPLETED
 from webapp.services import Services, services
 from webapp.training import service
 from webapp.training.forms import NewModelForm
-from webapp.training.progress import Progress, progress_of
+from webapp.training.progress import Progress, duration, progress_of
 from webapp.training.words import CREATE, START, STOP, event_words, explain
 from webapp.web.formatting import ago, from_clock, moment_in_words
 from webapp.web.pages import Page
@@ -85,8 +85,24 @@ def show(project_id: int, model_id: int) -> Page:
         freshness=freshness,
         prompt_form_data=PromptForm.fresh(),
         prefix=rules.generation_prefix(project),
+        sandbox_training=_sandbox_training(svc),
         **_state(svc, project, model, freshness),
     ), 200
+
+
+def _expected_seconds(svc: Services, version: object) -> tuple[float, float]:
+    """How long a training takes: Bria's documents' range for the family, or the
+    sandbox's own time."""
+    if svc.sandbox:
+        seconds = svc.settings.sandbox_training_seconds
+        return seconds, seconds
+    low, high = rules.expected_hours(version)
+    return low * 3600.0, high * 3600.0
+
+
+def _sandbox_training(svc: Services) -> str | None:
+    """How long a training takes in the sandbox, in words (the pages give Bria's hours)."""
+    return duration(svc.settings.sandbox_training_seconds) if svc.sandbox else None
 
 
 def _state(
@@ -99,7 +115,7 @@ def _state(
     now = freshness.now if freshness.now is not None else svc.reads.now()
     return {
         "timeline": timeline,
-        "progress": progress_of(timeline, now, rules.expected_hours(version)),
+        "progress": progress_of(timeline, now, _expected_seconds(svc, version)),
         "gallery": generation.gallery(svc, model_id),
     }
 
@@ -144,9 +160,11 @@ def _event_json(event: Event) -> dict[str, str]:
 
 
 def _made_json(project_id: int, made: generation.Made) -> dict[str, Any]:
-    image = (
-        url_for("generation.image", project_id=project_id, made_id=made.id)
-        if made.state == generation.COMPLETED
+    ready = made.state == generation.COMPLETED
+    image = url_for("generation.image", project_id=project_id, made_id=made.id) if ready else None
+    download = (
+        url_for("generation.image", project_id=project_id, made_id=made.id, download=1)
+        if ready
         else None
     )
     return {
@@ -155,7 +173,21 @@ def _made_json(project_id: int, made: generation.Made) -> dict[str, Any]:
         "words": made.in_words(),
         "image": image,
         "alt": f"Made from the prompt: {made.prompt}",
+        # The page's own link, added when the image arrives: "Download" and, for screen
+        # readers, which image.
+        "download": download,
+        "download_hint": f" the image made from “{made.prompt}”",
+        "news": _news_of(made),
     }
+
+
+def _news_of(made: generation.Made) -> str:
+    """What a screen reader is told when the image's state changes while the page is open."""
+    if made.state == generation.COMPLETED:
+        return f"The image made from “{made.prompt}” is ready."
+    if made.ended:
+        return f"The image from “{made.prompt}” was not made. {made.in_words()}"
+    return ""
 
 
 # -- start and stop ------------------------------------------------------------------
@@ -174,6 +206,7 @@ def start(project_id: int, model_id: int) -> Page:
         "dataset": dataset,
         "health": health_of(svc, dataset) if dataset else None,
         "duration": rules.duration_in_words(version),
+        "sandbox_training": _sandbox_training(svc),
     }
     startable = model.get("status") == rules.CREATED
     if request.method == "GET" or not startable:

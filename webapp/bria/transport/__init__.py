@@ -198,6 +198,9 @@ class Transport:
                         raise BriaUnconfirmed(
                             BAD_RESPONSE, f"The file's address answered {streamed.status_code}"
                         )
+                    announced = streamed.headers.get("Content-Length", "")
+                    if announced.isdigit() and int(announced) > max_bytes:
+                        raise _TooLarge()  # said up front: not a byte of it is read
                     content = _read_whole(streamed, max_bytes)
             except _TooLarge:
                 raise BriaUnconfirmed(
