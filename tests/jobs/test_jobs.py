@@ -170,6 +170,25 @@ def test_the_sweep_wakes_work_whose_wake_was_lost(svc):
         until(lambda: svc.jobs.queue.get("lost:1").state == DONE, what="the run")
 
 
+def test_a_starting_consumer_wakes_work_not_due_yet_when_it_falls_due(svc):
+    """A follower asked to look again in a few seconds, whose consumer was killed before
+    that wake reached the queue: the next consumer runs it when due, not at the next
+    minute's sweep."""
+    ran_at = []
+    svc.jobs.register("test.soon", lambda svc, work: ran_at.append(svc.jobs.queue.now()))
+    with svc.engine.begin() as db:
+        svc.jobs.add(db, "soon:1", "test.soon")
+        svc.jobs.add(db, "soon:2", "test.soon")
+        due_at = svc.jobs.queue.now() + 2
+        db.execute(update(work_table).values(not_before=due_at))
+    assert svc.jobs.queue.due() == []
+    assert sorted(key for key, _ in svc.jobs.queue.upcoming()) == ["soon:1", "soon:2"]
+    with consumer_running(svc.jobs):
+        until(lambda: len(ran_at) == 2, seconds=15, what="both runs when due")
+    assert all(due_at <= at <= due_at + 5 for at in ran_at)
+    assert svc.jobs.queue.upcoming() == []
+
+
 def test_healthz_says_whether_a_consumer_is_alive_and_how_much_waits(app):
     client = app.test_client()
     jobs = app.extensions["webapp"].jobs

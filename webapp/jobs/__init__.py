@@ -270,8 +270,8 @@ class Jobs:
 
     def _started(self) -> None:
         """Once per consumer (huey calls this in each worker thread): besides the sweep,
-        a wake for each run under way when its lease ends. Its own wake may have been
-        lost with a consumer killed while it held it."""
+        a wake for each open row when it falls due. A wake asked for by a consumer
+        killed a moment later may never have reached the queue."""
         with self._starting:
             if self._has_started:
                 return
@@ -279,8 +279,8 @@ class Jobs:
         self._every_minute()
         with self._context():
             now = self.queue.now()
-            for key, lease_until in self.queue.leased():
-                self.wake(key, delay=max(0.0, lease_until - now) + 1)
+            for key, at in self.queue.upcoming():
+                self.wake(key, delay=max(0.0, at - now) + 1)
 
     def _forget_done(self, svc: Any) -> None:
         self.queue.forget_done_older_than(DONE_KEPT_SECONDS)

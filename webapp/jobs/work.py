@@ -189,16 +189,23 @@ class WorkQueue:
         with self.engine.connect() as db:
             return list(db.execute(query).scalars())
 
-    def leased(self, limit: int = 1000) -> list[tuple[str, float]]:
-        """Work being run, and when each run's lease ends."""
+    def upcoming(self, limit: int = 1000) -> list[tuple[str, float]]:
+        """Open work not due yet, and when each is: waiting rows at their time, running
+        rows when their lease lapses (the wake that would run them then may have been
+        lost with a consumer killed before it handed the wake to the queue)."""
         query = (
-            select(work.c.key, work.c.lease_until)
-            .where(work.c.state == RUNNING)
-            .order_by(work.c.lease_until)
+            select(work.c.key, func.coalesce(work.c.lease_until, work.c.not_before).label("at"))
+            .where(
+                or_(
+                    and_(work.c.state == WAITING, work.c.not_before > db_now()),
+                    work.c.state == RUNNING,
+                )
+            )
+            .order_by("at")
             .limit(limit)
         )
         with self.engine.connect() as db:
-            return [(key, until) for key, until in db.execute(query)]
+            return [(key, at) for key, at in db.execute(query)]
 
     def open_count(self, kind: str) -> int:
         """Work of this kind not finished yet."""
