@@ -1,15 +1,26 @@
 """The form for every medium × type: what it accepts, what it refuses, what it sends."""
 
 import itertools
+from collections.abc import Iterator
 
 import pytest
+from flask import Flask
 from werkzeug.datastructures import MultiDict
 
+from tests.support.apps import dispose, make_app
 from webapp.projects.forms import CreateProjectForm, EditProjectForm
 from webapp.rules import projects as rules
 from webapp.web.forms import new_submission_id
 
 COMBINATIONS = list(itertools.product(rules.MEDIA_BY_VALUE, rules.IP_TYPES_BY_VALUE))
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    """One app for every form here: a form only reads it (the words, the rules)."""
+    app = make_app(tmp_path_factory.mktemp("forms") / "instance")
+    yield app
+    dispose(app)
 
 
 def make_form(app, **fields):

@@ -8,6 +8,7 @@ create tables.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import replace
 from pathlib import Path
 
@@ -39,7 +40,9 @@ def _config(engine: Engine | None = None) -> Config:
     return config
 
 
+@functools.cache
 def expected_revision() -> str | None:
+    """The newest migration this code carries (its files do not change while it runs)."""
     return ScriptDirectory.from_config(_config()).get_current_head()
 
 
