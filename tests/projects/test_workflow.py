@@ -20,7 +20,8 @@ from tests.support.scripted import scripted_services
 from webapp.database.tables import submissions as submissions_table
 from webapp.ledger.submissions import CREATE, DONE, NOT_DONE, PENDING, REFUSED, UNKNOWN
 from webapp.projects import service as submissions
-from webapp.projects.service import Result, create_project, delete_project, edit_project
+from webapp.projects.outcomes import Result
+from webapp.projects.service import create_project, delete_project, edit_project
 from webapp.projects.snapshot import ProjectSnapshot
 from webapp.projects.words import field_named
 from webapp.sandbox import Reply

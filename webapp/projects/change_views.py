@@ -19,6 +19,8 @@ from webapp.database.engine import DatabaseUnavailable
 from webapp.ledger.shared_reads import Freshness
 from webapp.ledger.submissions import DELETE, EDIT, INVALID
 from webapp.projects.forms import DeleteProjectForm, EditProjectForm
+from webapp.projects.outcomes import Result
+from webapp.projects.recording import note_done
 from webapp.projects.replies import (
     DRAFT_STATES,
     keep_draft,
@@ -27,7 +29,7 @@ from webapp.projects.replies import (
     render_edit_form,
     show_submission,
 )
-from webapp.projects.service import Result, delete_project, edit_project, note_done
+from webapp.projects.service import delete_project, edit_project
 from webapp.projects.snapshot import Filters, ProjectSnapshot
 from webapp.projects.words import LIST, PROJECT, explain, page_status
 from webapp.rules import projects as rules

@@ -33,7 +33,7 @@ from webapp.projects.forms import (
     EditProjectForm,
     ProjectTextForm,
 )
-from webapp.projects.service import Result
+from webapp.projects.outcomes import Result
 from webapp.projects.words import NOTICES, STALE_DELETE, explain, field_message
 from webapp.services import services
 from webapp.web.forms import SUBMISSION_ID, new_submission_id

@@ -7,7 +7,7 @@ line. For a create:
     look the id up (a replay) → duplicate check → claim → call Bria → record or reconcile
 
 Views only turn an outcome into a page. Nothing here knows about HTTP, so the
-workflows are tested on their own (`tests/test_workflow.py`).
+workflows are tested on their own (`tests/projects/test_workflow.py`).
 
 The guarantees live in the ledger's database, shared by every worker and server:
 an id reaches Bria at most once; a new name is held while it is being created, so
@@ -17,16 +17,12 @@ is reconciled from the list of projects, never by sending again.
 
 from __future__ import annotations
 
-import enum
 import logging
 import time
-from dataclasses import dataclass, field
 from typing import Any
 
 from webapp.bria.errors import CREATED_UNREADABLE, BriaError, BriaNotFound, BriaNotSent, Failure
 from webapp.database.engine import UNAVAILABLE, DatabaseUnavailable
-from webapp.ledger.activity import Activity
-from webapp.ledger.shared_reads import Freshness
 from webapp.ledger.submissions import (
     CREATE,
     DELETE,
@@ -37,6 +33,8 @@ from webapp.ledger.submissions import (
     UNKNOWN,
     Submission,
 )
+from webapp.projects.outcomes import Duplicates, NamesUnchecked, Outcome, Result
+from webapp.projects.recording import record_outcome
 from webapp.projects.snapshot import ProjectSnapshot
 from webapp.rules import projects as rules
 from webapp.rules.names import name_key
@@ -50,51 +48,6 @@ CLOCK_SKEW_SECONDS = 120.0
 #: is asked what became of it (its request's own process has given up by then).
 PENDING_GRACE_SECONDS = 5.0
 PENDING_POLL_SECONDS = 0.05
-#: The job that writes an outcome the database could not take when Bria answered.
-RECORD_TASK = "projects.record"
-
-
-class Result(enum.Enum):
-    DONE = "done"  # Bria did it; `project` is its answer (None: the answer was unreadable)
-    DUPLICATES = "duplicates"  # the name is taken or being taken: nothing sent
-    CHECK_FAILED = "check_failed"  # names could not be checked: nothing sent
-    PENDING = "pending"  # the same id is still at Bria (a double click)
-    ALREADY_SENT = "already_sent"  # the id reached Bria before, with other answers
-    REFUSED = "refused"  # Bria said no
-    UNKNOWN = "unknown"  # Bria did not confirm, and the list does not show it yet
-    NOT_SENT = "not_sent"  # Bria was not asked (budget, busy, unreachable, database)
-
-
-@dataclass(frozen=True)
-class Outcome:
-    result: Result
-    submission_id: str
-    project: dict[str, Any] | None = None
-    failure: Failure | None = None
-    #: False when the database could not keep this outcome: show it from here.
-    recorded: bool = True
-    previous: Submission | None = None
-
-
-@dataclass(frozen=True)
-class Duplicates:
-    """What already has, or is about to have, a name: listed projects, and work in progress."""
-
-    projects: list[dict[str, Any]] = field(default_factory=list)
-    in_progress: list[Submission] = field(default_factory=list)
-    freshness: Freshness | None = None
-
-    def __bool__(self) -> bool:
-        return bool(self.projects or self.in_progress)
-
-
-class NamesUnchecked(Exception):
-    """The duplicate check could not be made, so nothing was sent."""
-
-    def __init__(self, result: Result, failure: Failure) -> None:
-        super().__init__(result.value)
-        self.result = result
-        self.failure = failure
 
 
 # -- create ------------------------------------------------------------------
@@ -116,9 +69,9 @@ def create_project(
         project = svc.bria.projects.create(payload)
     except BriaError as error:
         if error.kind == CREATED_UNREADABLE:
-            return _record(svc, submission_id, CREATE, Result.DONE, Failure.of(error))
+            return record_outcome(svc, submission_id, CREATE, Result.DONE, Failure.of(error))
         return _after_failure(svc, submission_id, CREATE, error)
-    return _record(svc, submission_id, CREATE, Result.DONE, project=project)
+    return record_outcome(svc, submission_id, CREATE, Result.DONE, project=project)
 
 
 def find_duplicates(
@@ -170,7 +123,7 @@ def edit_project(
         changed = svc.bria.projects.update(project_id, changes)
     except BriaError as error:
         return _after_failure(svc, submission_id, EDIT, error)
-    return _record(svc, submission_id, EDIT, Result.DONE, project=changed)
+    return record_outcome(svc, submission_id, EDIT, Result.DONE, project=changed)
 
 
 def delete_project(svc: Services, submission_id: str, project: dict[str, Any]) -> Outcome:
@@ -186,7 +139,7 @@ def delete_project(svc: Services, submission_id: str, project: dict[str, Any]) -
         pass  # deleted already, here or in Bria's console
     except BriaError as error:
         return _after_failure(svc, submission_id, DELETE, error)
-    return _record(svc, submission_id, DELETE, Result.DONE, project=project)
+    return record_outcome(svc, submission_id, DELETE, Result.DONE, project=project)
 
 
 def _claim(
@@ -234,87 +187,15 @@ def _claim(
 def _after_failure(svc: Services, submission_id: str, kind: str, error: BriaError) -> Outcome:
     failure = Failure.of(error)
     if isinstance(error, BriaNotSent):
-        return _record(svc, submission_id, kind, Result.NOT_SENT, failure)
+        return record_outcome(svc, submission_id, kind, Result.NOT_SENT, failure)
     if not error.outcome_unknown:
-        return _record(svc, submission_id, kind, Result.REFUSED, failure)
-    outcome = _record(svc, submission_id, kind, Result.UNKNOWN, failure)
+        return record_outcome(svc, submission_id, kind, Result.REFUSED, failure)
+    outcome = record_outcome(svc, submission_id, kind, Result.UNKNOWN, failure)
     if kind == CREATE and outcome.recorded:
         submission = svc.ledger.get(submission_id)
         if submission is not None:
             return reconcile(svc, submission, must_read=True) or outcome
     return outcome
-
-
-def _record(
-    svc: Services,
-    submission_id: str,
-    kind: str,
-    result: Result,
-    failure: Failure | None = None,
-    project: dict[str, Any] | None = None,
-) -> Outcome:
-    """Write the outcome. When the database cannot take it, the write waits on the job
-    runner (`projects.record`) and the outcome is returned marked unrecorded, so that
-    the view shows it from here."""
-    message = failure.as_dict() if failure else None
-    try:
-        record(svc, submission_id, kind, result.value, message, project)
-    except UNAVAILABLE:
-        log.warning("the database is out of reach: %s %s %s waits", kind, submission_id, result)
-        svc.jobs.call(RECORD_TASK, submission_id, kind, result.value, message, project)
-        return Outcome(result, submission_id, project, failure, recorded=False)
-    return Outcome(result, submission_id, project, failure)
-
-
-def record(
-    svc: Services,
-    submission_id: str,
-    kind: str,
-    result: str,
-    message: dict[str, Any] | None,
-    project: dict[str, Any] | None,
-) -> None:
-    """Keep what Bria did with a submission (a task of its own when the database was
-    out of reach: writing twice changes nothing, the ledger writes only open rows)."""
-    if result == Result.DONE.value:
-        svc.ledger.record_done(submission_id, project if kind != DELETE else None, message)
-        _after_done(svc, kind, project)
-    elif result == Result.NOT_SENT.value:
-        svc.ledger.record_not_sent(submission_id, message or {})
-    elif result == Result.UNKNOWN.value:
-        svc.ledger.record_unknown(submission_id, message or {}, release_name=kind != CREATE)
-    else:
-        svc.ledger.record_refused(submission_id, message or {})
-
-
-def _after_done(svc: Services, kind: str, project: dict[str, Any] | None) -> None:
-    """Keep the shared list true at once: the next page and name check see the change."""
-    if project is None:
-        return
-    if kind == DELETE:
-        svc.get(ProjectSnapshot).forget(int(project["id"]))
-        svc.ledger.release_names_of(int(project["id"]))
-    else:
-        svc.get(ProjectSnapshot).remember(project)
-
-
-ACTIVITY = {CREATE: "project.create", EDIT: "project.edit", DELETE: "project.delete"}
-
-
-def note_done(svc: Services, outcome: Outcome, kind: str, who: str | None) -> None:
-    """Put a create, change or delete Bria did on the project's record of who did what:
-    once, whatever is replayed (the submission id is the record's key). While the
-    database is out of reach there is nothing to write it on; the action itself stands."""
-    project = outcome.project
-    if outcome.result is not Result.DONE or not isinstance(project, dict) or "id" not in project:
-        return
-    subject = f"project “{project.get('project_name') or project['id']}”"
-    try:
-        svc.get(Activity.of).record(
-            ACTIVITY[kind], subject, int(project["id"]), who, f"{kind}:{outcome.submission_id}"
-        )
-    except UNAVAILABLE:
-        log.warning("the database is out of reach: the %s of a project is not on record", kind)
 
 
 def _replay(svc: Services, previous: Submission | None, sent: dict[str, Any]) -> Outcome:

@@ -24,6 +24,7 @@ from webapp.ledger.submissions import (
     Submission,
 )
 from webapp.projects.forms import CreateProjectForm, DeleteProjectForm, EditProjectForm
+from webapp.projects.outcomes import NamesUnchecked
 from webapp.projects.replies import (
     form_from,
     page,
@@ -31,7 +32,7 @@ from webapp.projects.replies import (
     render_delete,
     render_edit_form,
 )
-from webapp.projects.service import NamesUnchecked, find_duplicates, reconcile
+from webapp.projects.service import find_duplicates, reconcile
 from webapp.projects.snapshot import ProjectSnapshot
 from webapp.projects.words import NOTICES
 from webapp.rules.names import name_key

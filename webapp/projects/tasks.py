@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from webapp.jobs import Jobs
-from webapp.projects.service import RECORD_TASK, reconcile_open, record
+from webapp.projects.recording import RECORD_TASK, record
+from webapp.projects.service import reconcile_open
 from webapp.services import Services, services
 
 #: Drafts (nothing sent) nobody came back to are forgotten after a week; submissions

@@ -10,6 +10,8 @@ from webapp.bria.errors import Failure
 from webapp.database.engine import DatabaseUnavailable
 from webapp.ledger.submissions import CREATE, INVALID, NOT_SENT
 from webapp.projects.forms import CreateProjectForm
+from webapp.projects.outcomes import Outcome, Result
+from webapp.projects.recording import note_done
 from webapp.projects.replies import (
     DRAFT_STATES,
     keep_draft,
@@ -17,7 +19,7 @@ from webapp.projects.replies import (
     render_create_form,
     show_submission,
 )
-from webapp.projects.service import Outcome, Result, create_project, note_done
+from webapp.projects.service import create_project
 from webapp.services import services
 from webapp.web.errors import came_from_this_site
 from webapp.web.forms import new_submission_id

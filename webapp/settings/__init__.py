@@ -12,10 +12,7 @@ an int. The token and the secret key are `SecretStr`: no repr or log shows them.
 from __future__ import annotations
 
 import ipaddress
-import os
 import re
-import secrets
-import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
@@ -32,6 +29,10 @@ from pydantic import (
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from webapp.database.engine import DatabaseSettings, normalise_url
+from webapp.settings.files import dotenv_problem, load_secret_key
+from webapp.settings.words import ConfigError, in_words, token_problem
+
+__all__ = ["ConfigError", "Settings", "dotenv_problem", "load_secret_key", "read_settings"]
 
 DEFAULT_BASE_URL = "https://engine.prod.bria-api.com/v1"
 CONNECT_TIMEOUT_SECONDS = 5.0
@@ -50,19 +51,6 @@ LOCAL_HOSTS = ["localhost", "127.0.0.1", "::1", "[::1]"]
 _PASSWORD_HASH = re.compile(r"^(scrypt|pbkdf2):[a-z0-9:]+\$[^$]+\$[0-9a-f]+$")
 _HOST = re.compile(r"^[A-Za-z0-9.-]+$|^[0-9a-fA-F:.]+$")
 SHORTEST_SECRET_KEY = 16
-#: Settings whose values may hold a secret (a password in an address): never repeated.
-SECRET_SETTINGS = (
-    "BRIA_API_TOKEN",
-    "SECRET_KEY",
-    "ACCESS_PASSWORD_HASH",
-    "DATABASE_URL",
-    "JOB_QUEUE_URL",
-    "TEAM_WEBHOOK_URL",
-)
-
-
-class ConfigError(ValueError):
-    """A setting cannot be used; the message names it and says why, in one line."""
 
 
 def _flag(value: Any) -> Any:
@@ -295,61 +283,9 @@ def _hosts(value: Any) -> Any:
     return hosts
 
 
-#: What pydantic says, in the app's words (the bounds come from the field).
-_WORDS = {
-    "greater_than_equal": "must be between {ge:g} and {le:g}",
-    "less_than_equal": "must be between {ge:g} and {le:g}",
-    "finite_number": "must be between {ge:g} and {le:g}",
-    "float_parsing": "must be a number",
-    "float_type": "must be a number",
-    "int_parsing": "must be a whole number from {ge} to {le}",
-    "int_from_float": "must be a whole number from {ge} to {le}",
-    "too_short": (
-        "must be at least {min_length} characters (it signs sessions): make one with "
-        "`python -c 'import secrets; print(secrets.token_hex(32))'`"
-    ),
-}
-
-
-def _in_words(error: ValidationError, env: Mapping[str, str]) -> ConfigError:
-    first = error.errors(include_url=False)[0]
-    name = str(first["loc"][0]) if first["loc"] else ""
-    field = next((f for f in Settings.model_fields.values() if f.alias == name), None)
-    bounds = {"ge": None, "le": None, "min_length": None}
-    for rule in field.metadata if field else ():
-        for key in bounds:
-            if getattr(rule, key, None) is not None:
-                bounds[key] = getattr(rule, key)
-    if first["type"] == "value_error":
-        reason = str(first.get("ctx", {}).get("error", first["msg"]))
-    elif first["type"] in ("int_parsing", "int_from_float", "greater_than_equal") and isinstance(
-        bounds["ge"], int
-    ):
-        reason = _WORDS["int_parsing"].format(**bounds)
-    else:
-        reason = _WORDS.get(first["type"], first["msg"]).format(**bounds)
-    raw = env.get(name)
-    if name in SECRET_SETTINGS or raw is None or ", got " in reason:
-        return ConfigError(f"{name} {reason}")
-    return ConfigError(f"{name} {reason}, got {raw!r}")
-
-
-def _token_problem(env: Mapping[str, str]) -> str | None:
-    """A BRIA_ setting with no token: the sandbox must not quietly stand in for Bria."""
-    token = (env.get("BRIA_API_TOKEN") or "").strip()
-    others = sorted(name for name in env if name.startswith("BRIA_") and name != "BRIA_API_TOKEN")
-    if token or not ("BRIA_API_TOKEN" in env or others):
-        return None
-    present = "BRIA_API_TOKEN is empty" if "BRIA_API_TOKEN" in env else "it is not set"
-    return (
-        f"BRIA_API_TOKEN is needed: {present} while {', '.join(others) or 'it'} "
-        "is. Set the token, or remove every BRIA_ setting to run the sandbox."
-    )
-
-
 def read_settings(env: Mapping[str, str], instance_path: Path) -> Settings:
     """Every setting the app needs, checked; raises `ConfigError` naming the first bad one."""
-    problem = _token_problem(env)
+    problem = token_problem(env)
     if problem:
         raise ConfigError(problem)
     known = {field.alias for field in Settings.model_fields.values()}
@@ -361,55 +297,7 @@ def read_settings(env: Mapping[str, str], instance_path: Path) -> Settings:
     try:
         return Settings(**given)
     except ValidationError as error:
-        raise _in_words(error, env) from None
-
-
-def load_secret_key(instance_path: Path) -> str:
-    """Read the instance's secret key, creating it once if it does not exist.
-
-    Created with O_EXCL so that several workers starting together agree on one
-    key: the first one writes, the others read what it wrote.
-    """
-    path = instance_path / "secret_key"
-    instance_path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        for _ in range(50):
-            key = path.read_text().strip()
-            if key:
-                return key
-            time.sleep(0.01)
-        raise ConfigError(f"{path} is empty; delete it and start again") from None
-    key = secrets.token_hex(32)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(key + "\n")
-    return key
-
-
-def dotenv_problem(path: Path) -> str | None:
-    """One line naming the first line of `.env` that cannot be read, or None.
-
-    python-dotenv only warns about such a line and goes on without it: a token
-    on that line would be missing, and the app would quietly run something else.
-    """
-    if not path.is_file():
-        return None
-    from dotenv.parser import parse_stream
-
-    try:
-        with path.open(encoding="utf-8") as stream:
-            for binding in parse_stream(stream):
-                if binding.error:
-                    return (
-                        f"{path} line {binding.original.line} cannot be read: "
-                        "write it as NAME=value, quoting a value with spaces"
-                    )
-    except UnicodeDecodeError:
-        return f"{path} is not UTF-8 text: save it as UTF-8"
-    except OSError as error:
-        return f"{path} cannot be read: {error.strerror}"
-    return None
+        raise in_words(error, env, Settings.model_fields) from None
 
 
 FIXED_SETTINGS: dict[str, Any] = {
