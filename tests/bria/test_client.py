@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import re
+import socket
 import threading
 import time
 from contextlib import contextmanager
@@ -391,3 +394,78 @@ def test_the_list_is_read_a_batch_at_a_time(text, names):
 def test_a_list_that_is_not_a_json_array_is_a_bad_response(text):
     with bria_failure("bad_response", BriaUnconfirmed):
         list(ProjectList(Answer(200, "OK", {}, text.encode())).batches())
+
+
+@contextmanager
+def slow_reader(
+    bytes_per_second: int, gives_up_after: float, answer: bytes | None = None, slow_for: float = 0
+):
+    """An address that takes what it is sent slowly: a poor uplink, as a call sending a
+    large image meets it, for `slow_for` seconds (0: all along), then at full speed. Once
+    the whole request is in, it sends `answer` (or nothing); after `gives_up_after`
+    seconds it hangs up."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(5)
+    stop = threading.Event()
+
+    def serve() -> None:
+        with contextlib.suppress(OSError):
+            conn, _ = listener.accept()
+            with conn:
+                started = time.monotonic()
+                ends_at = started + gives_up_after
+                received = b""
+                while not stop.is_set() and time.monotonic() < ends_at:
+                    chunk = conn.recv(bytes_per_second // 10)
+                    if not chunk:
+                        return
+                    received += chunk
+                    head, _, body = received.partition(b"\r\n\r\n")
+                    length = re.search(rb"(?i)content-length: *(\d+)", head)
+                    if answer is not None and length and len(body) >= int(length[1]):
+                        conn.sendall(answer)
+                        return
+                    if not slow_for or time.monotonic() < started + slow_for:
+                        stop.wait(0.1)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/v1"
+    finally:
+        stop.set()
+        listener.close()
+        thread.join(5)
+
+
+@pytest.mark.integration
+def test_a_large_body_on_a_slow_link_has_its_deadline_not_the_timeout():
+    # 12 MB (16 MB as base64), slowly for 4 s, four times the 1 s timeout: well within
+    # the deadline, which allows for a link sixteen times slower than this one.
+    image = json.dumps({"id": 7, "image_name": "slow.jpg"}).encode()
+    answer = b"HTTP/1.1 201 Created\r\nContent-Type: application/json\r\n"
+    answer += b"Content-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(image), image)
+    slow = {"bytes_per_second": 2 * 2**20, "slow_for": 4, "gives_up_after": 60}
+    with slow_reader(answer=answer, **slow) as base_url:
+        client = make_client(base_url, timeout=1.0, connect_timeout=0.5)
+        started = time.monotonic()
+        made = client.images.upload(1, b"\xff" * (12 * 2**20), "slow.jpg")
+    assert made == {"id": 7, "image_name": "slow.jpg"}
+    assert time.monotonic() - started > 3  # it was slow, and it was not cut
+
+
+@pytest.mark.integration
+def test_a_large_body_sent_too_slowly_is_cut_at_the_deadline(monkeypatch):
+    # Every write makes progress, so only the call's deadline can end it. Here it allows
+    # the timeout, the margin, and 2 s for a link this slow.
+    body = b"\xff" * (40 * 2**20)  # far more than the sockets' buffers hold
+    monkeypatch.setattr(transport, "SLOWEST_UPLOAD_BYTES_PER_SECOND", len(body) * 4 // 3 // 2)
+    with slow_reader(bytes_per_second=256 * 1024, gives_up_after=30) as base_url:
+        client = make_client(base_url, timeout=1.0, connect_timeout=0.5)
+        started = time.monotonic()
+        with bria_failure("timeout", BriaUnconfirmed) as raised:
+            client.images.upload(1, body, "slow.jpg")
+        took = time.monotonic() - started
+    # Cut while still sending, not after the 160 s the whole body would take.
+    assert took < 1.0 + DEADLINE_MARGIN + 2 + 3
+    assert raised.value.outcome_unknown

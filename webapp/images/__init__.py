@@ -10,4 +10,5 @@ from webapp.images import tasks, views
 
 def register(app: Flask) -> None:
     app.register_blueprint(views.bp)
-    tasks.register(app.extensions["webapp"].jobs)
+    svc = app.extensions["webapp"]
+    tasks.register(svc.jobs, svc.bria.transport)

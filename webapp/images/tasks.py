@@ -23,6 +23,7 @@ from webapp.bria.errors import (
     BriaUnconfirmed,
     Failure,
 )
+from webapp.bria.transport import Transport
 from webapp.catalog.images import ImageRecords
 from webapp.database.engine import UNAVAILABLE
 from webapp.images import captions, files
@@ -42,6 +43,7 @@ from webapp.images.queue import (
 )
 from webapp.images.service import remove_image
 from webapp.jobs import Fail, Jobs, Retry, Work
+from webapp.rules.images import MAX_FILE_BYTES
 from webapp.services import Services
 
 log = logging.getLogger("webapp.images")
@@ -203,7 +205,15 @@ def _wait(svc: Services, upload: Upload, retry_after: float | None) -> float:
     return max(retry_after or 60.0, 60.0 * place / per_minute)
 
 
-def register(jobs: Jobs) -> None:
+def register(jobs: Jobs, transport: Transport) -> None:
     jobs.register(THUMBNAIL, make_thumbnail, lease_seconds=120, max_attempts=3)
-    jobs.register(SEND, send, max_attempts=SEND_ATTEMPTS + 1)
+    # A send holds its work for as long as the largest file may take to reach Bria on
+    # the slowest link the deadline allows for: no second run starts while one is sending.
+    largest = transport.deadline_for(MAX_FILE_BYTES * 4 // 3 + 2**10)
+    jobs.register(
+        SEND,
+        send,
+        lease_seconds=max(jobs.lease_seconds, largest + 60),
+        max_attempts=SEND_ATTEMPTS + 1,
+    )
     jobs.register(captions.APPLY, captions.apply_change, lease_seconds=120)

@@ -8,7 +8,7 @@ deadline, so the waiting thread gets an error at once (reported as a timeout).
 
 The sockets are found through urllib3's own extension points: a transport adapter
 (`DeadlineAdapter`) whose pools use connection classes that register their socket
-when they wait for an answer.
+as soon as they connect or send.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ class Call:
         self._lock = threading.Lock()
 
     def add(self, sock: socket.socket | None) -> None:
-        if sock is None:
+        if sock is None or sock in self.sockets:
             return
         with _OWNERS_LOCK:
             _OWNERS[sock] = self
@@ -48,6 +48,12 @@ class Call:
             if not self.expired:
                 return
         _shut(sock)  # registered after the deadline passed
+
+    def sending_time(self) -> float:
+        """The socket's timeout while a body is sent: past the deadline, so that the
+        watchdog, not the socket, ends a call that runs out of time (and it is told
+        as a timeout)."""
+        return max(self.ends_at - time.monotonic(), 0.0) + 1.0
 
     def expire(self) -> None:
         """Shut the sockets this call still waits on. A socket it finished with and gave
@@ -118,9 +124,30 @@ def deadline(seconds: float) -> Iterator[Call]:
 
 
 class _Watched:
-    """Registers the socket with the current call when an answer is awaited."""
+    """Registers the socket with the current call from the moment it is connected or
+    reused, and lets the request's body take what is left of the deadline.
+
+    Python bounds a whole `sendall` by the socket's timeout, not each write, and urllib3
+    sends a body in one `sendall` under the connect or read timeout: a 20 MB image on a
+    slow uplink would be cut after a few seconds, however long its deadline. The watchdog
+    bounds the send instead, as it bounds the answer."""
 
     sock: socket.socket | None
+    timeout: float | None
+
+    def connect(self) -> None:
+        super().connect()  # type: ignore[misc]
+        call = _current.get()
+        if call is not None and self.sock is not None:
+            call.add(self.sock)
+            self.sock.settimeout(call.sending_time())
+
+    def request(self, *args: Any, **kwargs: Any) -> Any:
+        call = _current.get()
+        if call is not None and self.sock is not None:  # a kept-alive connection
+            call.add(self.sock)
+            self.timeout = call.sending_time()  # urllib3 sets it on the socket before sending
+        return super().request(*args, **kwargs)  # type: ignore[misc]
 
     def getresponse(self, *args: Any, **kwargs: Any) -> Any:
         call = _current.get()
