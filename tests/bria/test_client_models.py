@@ -17,6 +17,7 @@ from webapp.bria import Bria
 from webapp.bria.errors import BriaNotFound, BriaRefused, BriaUnconfirmed
 from webapp.bria.generation import Asked
 from webapp.bria.transport import Transport
+from webapp.bria.transport.bodies import MESSAGE_LIMIT
 from webapp.rules.models import MAX_RESULT_BYTES
 
 MODELS = "/v1/tailored-gen/models"
@@ -441,3 +442,13 @@ def test_an_unknown_model_status_from_the_fake_is_kept_as_said(api_client, fake_
     model = model_at(fake_api.fake.api, dataset[1])
     set_status(fake_api.fake.api, model["id"], "Paused by support")
     assert api_client.models.get(model["id"])["status"] == "Paused by support"
+
+
+def test_brias_reason_for_a_failed_image_is_redacted_and_cut(api_client, fake_api):
+    asked = Asked("r-3", f"{origin(fake_api)}/v2/status/r-3")
+    echoed = f"bad request   with api_token={TOKEN} " + "and more " * 100
+    fake_api.fake.answer_next(Scripted(200, {"status": "ERROR", "error": {"message": echoed}}))
+    reason = api_client.generation.status(asked).reason
+    assert TOKEN not in reason and TOKEN[:12] not in reason
+    assert reason.startswith("bad request with api_token=[redacted] and more")
+    assert reason.endswith("…") and len(reason) <= MESSAGE_LIMIT

@@ -10,12 +10,14 @@ import re
 import pytest
 from PIL import Image
 from sqlalchemy import update
+from sqlalchemy.exc import OperationalError
 
 from tests.conftest import TOKEN, dispose, make_app
 from tests.support.fake_api import FakeBriaServer, Scripted
+from tests.support.jobs import consumer_running
 from tests.support.pages import field_errors, follow, main_text, soup
 from tests.support.training import model_page
-from tests.training.flows import make_due, send_form, services
+from tests.training.flows import make_due, poll, send_form, services
 from webapp.database.tables import generations
 from webapp.generation import service, tasks
 from webapp.ledger.activity import Activity
@@ -123,6 +125,31 @@ def test_one_request_per_form_whatever_is_replayed(live_app, live_client, fake_a
     assert total == 1 and entries[0].action == "generation.ask"
     assert entries[0].subject == "an image from model “Fox”: “sitting on a beach”"
     assert "Bria is making the image" in main_text(follow(live_client, first).get_data(True))
+
+
+def test_an_image_asked_for_while_the_database_fails_is_kept_once_it_is_back(
+    live_app, live_client, fake_api, trained, monkeypatch
+):
+    real = service.keep_asked
+    failures = iter([True])
+
+    def flaky(*fields):
+        if next(failures, False):
+            raise OperationalError("INSERT", {}, Exception("server closed the connection"))
+        return real(*fields)
+
+    monkeypatch.setattr(service, "keep_asked", flaky)
+    answer = ask(live_client, trained)
+    assert answer.status_code == 303
+    assert answer.headers["Location"].endswith(model_page(trained["project_id"], trained["id"]))
+    assert len(generate_posts(fake_api)) == 1
+    assert service.gallery(services(live_app), trained["id"]) == []
+    # What Bria needs to be followed waits on the job runner, and is kept once.
+    with consumer_running(services(live_app).jobs):
+        [kept] = poll(lambda: service.gallery(services(live_app), trained["id"]), 10, "the row")
+    assert kept.prompt == "on a beach at sunset" and kept.state == "asked"
+    assert services(live_app).jobs.queue.get(f"generation:{kept.id}") is not None
+    assert len(generate_posts(fake_api)) == 1
 
 
 def test_a_model_that_is_not_trained_takes_no_prompt(live_client, fake_api, bria, trained):

@@ -27,13 +27,16 @@ from tests.images.flows import (
     states,
     uploads,
 )
+from tests.support.apps import TOKEN, dispose, make_app
 from tests.support.fake_api import AS_THE_API_WOULD, Scripted
 from tests.support.jobs import consumer_running
 from tests.support.pages import follow, hidden_inputs, main_text, soup
 from webapp.bria.errors import BriaNotSent
 from webapp.database.tables import refreshes
+from webapp.images import service as images
 from webapp.images import tasks
 from webapp.images.queue import UploadQueue
+from webapp.rules.images import MAX_FILE_BYTES
 
 pytestmark = pytest.mark.integration
 
@@ -478,6 +481,22 @@ def test_a_file_taken_out_while_it_is_being_sent_is_deleted_once_it_arrives(
     assert len(deletes) == 1
 
 
+def test_a_file_that_reached_bria_just_as_it_was_taken_out_is_deleted_there(
+    live_app, live_client, fake_api, dataset
+):
+    upload = one_file(live_app, live_client, dataset)
+    seen = upload_now(live_app, upload.id)  # what the person's page read: waiting
+    run_jobs(live_app)  # meanwhile its job sent it
+    at_bria = upload_now(live_app, upload.id)
+    assert (seen.state, at_bria.state) == ("waiting", "at_bria")
+
+    assert images.remove_upload(services(live_app), seen) is None
+    assert upload_now(live_app, upload.id).state == "removed"
+    assert images_at_fake(fake_api, dataset[1]) == []
+    deletes = [r.path for r in fake_api.fake.received if r.method == "DELETE"]
+    assert deletes == [f"/v1/tailored-gen/datasets/{dataset[1]}/images/{at_bria.bria_image_id}"]
+
+
 def test_an_image_made_elsewhere_can_be_taken_out(live_app, live_client, fake_api, dataset):
     from tests.images.flows import image_at
 
@@ -507,3 +526,20 @@ def test_the_page_says_when_the_queue_will_be_done_at_the_budgets_pace(
         "your team), within a minute."
     )
     assert posted_names(fake_api.fake.received) == []  # nothing is sent by the page itself
+
+
+def test_a_send_holds_its_work_longer_than_the_largest_file_may_take(tmp_path):
+    """A second run must not start while the first is still sending (it would send the
+    file again): the lease outlasts the deadline of the largest file, whatever the
+    shorter lease set for other work."""
+    settings = {"BRIA_API_TOKEN": TOKEN, "BRIA_API_BASE_URL": "http://127.0.0.1:9/v1"}
+    settings |= {"JOB_LEASE_SECONDS": "60", "BRIA_API_TIMEOUT": "300"}
+    app = make_app(tmp_path / "instance", **settings)
+    try:
+        svc = app.extensions["webapp"]
+        largest = svc.bria.transport.deadline_for(MAX_FILE_BYTES * 4 // 3)
+        assert largest > 500  # 300 s to answer, and 33 MB of base64 on a slow link
+        assert svc.jobs.kinds[tasks.SEND].lease_seconds > largest
+        assert svc.jobs.kinds[tasks.THUMBNAIL].lease_seconds == 120
+    finally:
+        dispose(app)

@@ -4,6 +4,7 @@ the job runner, tried again when the chat fails, with nothing secret in it."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 
 import pytest
@@ -11,6 +12,7 @@ from werkzeug.security import generate_password_hash
 
 from tests.conftest import TOKEN, dispose, make_app
 from tests.support.pages import hidden_inputs, soup
+from tests.support.processes import free_port
 from tests.support.training import (
     TeamChat,
     completed_dataset_at,
@@ -277,3 +279,28 @@ def test_a_chat_that_never_takes_it_is_given_up_in_words(chatty, fake_api, chat,
 def test_without_a_webhook_nothing_is_posted(live_app, fake_api):
     ending_at_bria(live_app, fake_api)
     assert work_of_kind(live_app, WEBHOOK) == []
+
+
+@pytest.mark.integration
+def test_a_chat_out_of_reach_is_tried_again_without_its_address_in_the_log(
+    tmp_path, fake_api, caplog
+):
+    secret_path = "/services/T0/B0/do-not-log-me"
+    app = make_app(
+        tmp_path / "unreachable",
+        BRIA_API_TOKEN=TOKEN,
+        BRIA_API_BASE_URL=fake_api.base_url,
+        BRIA_REQUESTS_PER_MINUTE=100_000,
+        TEAM_WEBHOOK_URL=f"https://127.0.0.1:{free_port()}{secret_path}",
+        SECRET_KEY=SECRET,
+    )
+    try:
+        ending_at_bria(app, fake_api)
+        with caplog.at_level(logging.DEBUG):
+            assert run_webhooks(app) == ["waiting"]
+        [work] = work_of_kind(app, WEBHOOK)
+        assert work.last_error == "The team chat did not take the message: check TEAM_WEBHOOK_URL."
+        assert "the team chat was not reached (ConnectionError)" in caplog.text
+        assert "do-not-log-me" not in caplog.text
+    finally:
+        dispose(app)

@@ -13,6 +13,7 @@ from typing import Any
 
 from webapp.bria.errors import BAD_RESPONSE, BriaUnconfirmed
 from webapp.bria.transport import Transport
+from webapp.bria.transport.bodies import shorten
 from webapp.rules.models import MAX_RESULT_BYTES
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
@@ -74,7 +75,8 @@ class Generation:
         return Status(
             data["status"],
             image_url if isinstance(image_url, str) else None,
-            reason if isinstance(reason, str) else None,
+            # Shown on the page as Bria's reason: redacted and cut, as every reason is.
+            shorten(reason, self.transport.token) if isinstance(reason, str) else None,
         )
 
     def result(self, image_url: str) -> bytes:

@@ -4,19 +4,24 @@ expire); the model's gallery of what the team made, with who asked and when."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import insert, select, update
 
 from webapp.bria.errors import BriaError, Failure
-from webapp.database.engine import db_now
+from webapp.database.engine import UNAVAILABLE, db_now
 from webapp.database.tables import generations
 from webapp.ledger.activity import record_sent
 from webapp.ledger.once import Sent, send_once
 from webapp.services import Services
 
+log = logging.getLogger("webapp.generation")
+
 ASK, FOLLOW = "generation.ask", "generation.follow"
+#: The task that keeps an image Bria is making once the database is back.
+KEEP_TASK = "generation.keep"
 ASKED, COMPLETED, ERROR, UNKNOWN, FAILED = "asked", "completed", "error", "unknown", "failed"
 ENDED = (COMPLETED, ERROR, UNKNOWN, FAILED)
 
@@ -60,25 +65,15 @@ def ask(
 
     def call() -> dict[str, Any]:
         asked = svc.bria.generation.generate(int(model["id"]), prompt, aspect_ratio)
-        with svc.engine.begin() as db:
-            made_id = int(
-                db.execute(
-                    insert(generations).values(
-                        project_id=int(model["project_id"]),
-                        model_id=int(model["id"]),
-                        prompt=prompt,
-                        aspect_ratio=aspect_ratio,
-                        state=ASKED,
-                        request_id=asked.request_id,
-                        status_url=asked.status_url,
-                        who=who,
-                        created_at=db_now(),
-                        updated_at=db_now(),
-                    )
-                ).inserted_primary_key[0]
-            )
-            svc.jobs.add(db, f"generation:{made_id}", FOLLOW, {"generation": made_id})
-        svc.jobs.wake(f"generation:{made_id}")
+        fields = (int(model["project_id"]), int(model["id"]), prompt, aspect_ratio)
+        fields += (asked.request_id, asked.status_url, who)
+        try:
+            made_id = keep_asked(svc, *fields)
+        except UNAVAILABLE:
+            # Bria is making it: what it needs to be followed waits on the job runner.
+            log.warning("the database is out of reach: generation %s waits", asked.request_id)
+            svc.jobs.call(KEEP_TASK, *fields)
+            return {"request_id": asked.request_id}
         return {"id": made_id, "request_id": asked.request_id}
 
     sent = send_once(
@@ -87,6 +82,45 @@ def ask(
     subject = f"an image from model “{model['name']}”: “{prompt[:120]}”"
     record_sent(svc, sent, submission_id, ASK, subject, int(model["project_id"]), who)
     return sent
+
+
+def keep_asked(
+    svc: Services,
+    project_id: int,
+    model_id: int,
+    prompt: str,
+    aspect_ratio: str,
+    request_id: str,
+    status_url: str,
+    who: str | None,
+) -> int:
+    """The image Bria is making, and its follower: written once per request id (the job
+    runner writes it again when the database was out of reach the first time)."""
+    with svc.engine.begin() as db:
+        kept = db.execute(
+            select(generations.c.id).where(generations.c.request_id == request_id)
+        ).scalar()
+        if kept is not None:
+            return int(kept)
+        made_id = int(
+            db.execute(
+                insert(generations).values(
+                    project_id=project_id,
+                    model_id=model_id,
+                    prompt=prompt,
+                    aspect_ratio=aspect_ratio,
+                    state=ASKED,
+                    request_id=request_id,
+                    status_url=status_url,
+                    who=who,
+                    created_at=db_now(),
+                    updated_at=db_now(),
+                )
+            ).inserted_primary_key[0]
+        )
+        svc.jobs.add(db, f"generation:{made_id}", FOLLOW, {"generation": made_id})
+    svc.jobs.wake(f"generation:{made_id}")
+    return made_id
 
 
 def gallery(svc: Services, model_id: int, limit: int = 60) -> list[Made]:

@@ -9,6 +9,7 @@ checked to be an image of at most 40 MB, and kept in the app's file store.
 from __future__ import annotations
 
 import io
+from typing import Any
 
 from PIL import Image, UnidentifiedImageError
 
@@ -27,15 +28,17 @@ from webapp.generation.service import (
     ERROR,
     FAILED,
     FOLLOW,
+    KEEP_TASK,
     UNKNOWN,
     failure_words,
     get,
+    keep_asked,
     set_state,
 )
 from webapp.images.files import file_store
 from webapp.jobs import Fail, Jobs, Retry, Work
 from webapp.rules.models import GEN_COMPLETED, GEN_ERROR, GEN_IN_PROGRESS, GEN_UNKNOWN
-from webapp.services import Services
+from webapp.services import Services, services
 
 #: How often a generation in progress is read, at the most.
 FASTEST_SECONDS = 2.0
@@ -118,5 +121,11 @@ def keep_image(svc: Services, made_id: int, image_url: str, attempts: int = 1) -
         svc.get(file_store).put(db, key(made_id), io.BytesIO(content))
 
 
+def keep_later(*fields: Any) -> None:
+    """`keep_asked` once the database is back (a huey task: there is no row to run)."""
+    keep_asked(services(), *fields)
+
+
 def register(jobs: Jobs) -> None:
     jobs.register(FOLLOW, follow, lease_seconds=300, max_attempts=6)
+    jobs.task(KEEP_TASK, retries=3600, retry_delay=1)(keep_later)

@@ -49,7 +49,8 @@ def generate(project_id: int, model_id: int) -> Page:
     )
     made = (sent.answer or {}).get("id")
     page = url_for("training.show", project_id=project_id, model_id=model_id)
-    done = (f"{page}#generated-{made}", "Bria is making the image: it appears below when ready.")
+    shown = f"{page}#generated-{made}" if made is not None else page
+    done = (shown, "Bria is making the image: it appears below when ready.")
     return after_sending(sent, explain, GENERATE, done, form, "generation/prompt.html", **context)
 
 

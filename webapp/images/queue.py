@@ -173,10 +173,21 @@ class UploadQueue:
         with self.engine.connect() as db:
             return db.execute(query).scalar_one()
 
-    def set(self, upload_id: int, when: tuple[str, ...] | None = None, **values: Any) -> bool:
-        """Change an upload (only while it is in one of the states `when`, if given)."""
+    def set(
+        self,
+        upload_id: int,
+        when: tuple[str, ...] | None = None,
+        *,
+        db: Connection | None = None,
+        **values: Any,
+    ) -> bool:
+        """Change an upload (only while it is in one of the states `when`, if given), in
+        the caller's transaction `db` or in one of its own."""
         query = update(uploads).where(uploads.c.id == upload_id)
         if when is not None:
             query = query.where(uploads.c.state.in_(when))
-        with self.engine.begin() as db:
-            return bool(db.execute(query.values(updated_at=db_now(), **values)).rowcount)
+        query = query.values(updated_at=db_now(), **values)
+        if db is not None:
+            return bool(db.execute(query).rowcount)
+        with self.engine.begin() as own:
+            return bool(own.execute(query).rowcount)

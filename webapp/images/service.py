@@ -214,7 +214,10 @@ def remove_upload(svc: Services, upload: Upload) -> str | None:
         problem = remove_image(svc, upload.dataset_id, image_id)
         if problem:
             return problem
-    queue(svc).set(upload.id, state=REMOVED)
+    if not queue(svc).set(upload.id, when=(upload.state,), state=REMOVED):
+        # Its job moved it on meanwhile (it reached Bria, say): take it out from there.
+        now = queue(svc).get(upload.id)
+        return None if now is None or now.state == REMOVED else remove_upload(svc, now)
     with svc.engine.begin() as db:
         svc.jobs.queue.remove(db, f"upload:{upload.id}")
     svc.get(file_store).delete(files.key(upload.id, "original"))
@@ -237,10 +240,12 @@ def retry_upload(svc: Services, upload: Upload) -> bool:
     """Try a failed file again from the start."""
     if upload.state != FAILED:
         return False
-    queue(svc).set(upload.id, when=(FAILED,), state=WAITING, reason=None)
-    with svc.engine.begin() as db:
-        svc.jobs.queue.again(db, f"upload:{upload.id}")
-    svc.jobs.wake(f"upload:{upload.id}")
+    key = f"upload:{upload.id}"
+    with svc.engine.begin() as db:  # both or neither: a file shown waiting is on its way
+        if not svc.jobs.queue.again(db, key):
+            return False
+        queue(svc).set(upload.id, when=(FAILED,), db=db, state=WAITING, reason=None)
+    svc.jobs.wake(key)
     return True
 
 

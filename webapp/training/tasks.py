@@ -85,9 +85,13 @@ def post_webhook(svc: Services, work: Work) -> None:
     model = records.names([event.model_id]).get(event.model_id, {})
     name = str(model.get("name") or event.model_id)
     text = ending_news(event, name)
-    answer = requests.post(
-        svc.settings.team_webhook_url, json={"text": text}, timeout=10, allow_redirects=False
-    )
+    try:
+        answer = requests.post(
+            svc.settings.team_webhook_url, json={"text": text}, timeout=10, allow_redirects=False
+        )
+    except requests.RequestException as error:
+        # requests' own words name the address, and a webhook's address is its secret.
+        raise RuntimeError(f"the team chat was not reached ({type(error).__name__})") from None
     if answer.status_code >= 300:
         raise RuntimeError(f"the team chat answered {answer.status_code}")
     return None

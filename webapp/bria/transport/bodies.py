@@ -72,7 +72,7 @@ def redact(text: str, token: str) -> str:
     return text
 
 
-def _shorten(text: str, token: str) -> str:
+def shorten(text: str, token: str) -> str:
     """Redact, then cut to `MESSAGE_LIMIT`, then redact what the cut may have exposed."""
     text = redact(_SPACE.sub(" ", text).strip(), token)
     if len(text) > MESSAGE_LIMIT:
@@ -92,21 +92,21 @@ def message_from_body(response: Answer, token: str = "") -> str:
         data = None
     else:
         if isinstance(data, str) and data.strip():
-            return _shorten(data, token)
+            return shorten(data, token)
         if isinstance(data, dict):
             error = data.get("error")
             if isinstance(error, dict) and isinstance(error.get("message"), str):
-                return _shorten(error["message"], token)
+                return shorten(error["message"], token)
             for key in ("message", "detail", "error"):
                 value = data.get(key)
                 if isinstance(value, str) and value.strip():
-                    return _shorten(value, token)
+                    return shorten(value, token)
         return fallback
     if "<" in body and ">" in body:
         title = _TITLE.search(body)
-        text = _shorten(html.unescape(title.group(1) if title else _TAG.sub(" ", body)), token)
+        text = shorten(html.unescape(title.group(1) if title else _TAG.sub(" ", body)), token)
         return f"{fallback}: {text}" if text and text not in fallback else fallback
-    return _shorten(body, token)
+    return shorten(body, token)
 
 
 def safe_request_id(value: object, token: str = "") -> str | None:
