@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import update
+from sqlalchemy.exc import OperationalError
 
 from tests.images import pictures
 from tests.images.flows import (
@@ -33,6 +34,7 @@ from tests.support.jobs import consumer_running
 from tests.support.pages import follow, hidden_inputs, main_text, soup
 from webapp.bria.errors import BriaNotSent
 from webapp.database.tables import refreshes
+from webapp.database.tables import work as work_table
 from webapp.images import service as images
 from webapp.images import tasks
 from webapp.images.queue import UploadQueue
@@ -372,6 +374,27 @@ def test_retry_of_a_file_that_has_not_failed_changes_nothing(live_app, live_clie
     )
     assert upload_now(live_app, upload.id).state == "waiting"
     assert work_of(live_app, upload.id).state == "waiting"
+
+
+def test_a_retry_cut_short_leaves_the_file_failed_with_its_retry(
+    live_app, live_client, dataset, monkeypatch
+):
+    upload = one_file(live_app, live_client, dataset)
+    svc = services(live_app)
+    svc.get(UploadQueue.of).set(upload.id, state="failed", reason=tasks.GAVE_UP)
+    key = f"upload:{upload.id}"
+    with svc.engine.begin() as db:
+        db.execute(update(work_table).where(work_table.c.key == key).values(state="failed"))
+
+    def cut(db, key):
+        raise OperationalError("UPDATE", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(svc.jobs.queue, "again", cut)
+    with pytest.raises(OperationalError):
+        images.retry_upload(svc, upload_now(live_app, upload.id))
+    # Not "waiting" with nothing to send it: still failed, and its Retry still offered.
+    assert upload_now(live_app, upload.id).state == "failed"
+    assert work_of(live_app, upload.id).state == "failed"
 
 
 # -- taking files out ----------------------------------------------------------------------------
