@@ -295,6 +295,31 @@ def test_a_status_address_on_another_host_is_never_followed(
     assert [r.path for r in fake_api.fake.received if r.path.startswith("/v2/status")] == []
 
 
+def test_an_open_page_looks_when_the_next_look_is_due_not_a_tick_later(
+    live_app, live_client, fake_api, bria, trained
+):
+    bria.generation_endpoints.seconds = 3600
+    made_id = made_id_in(ask(live_client, trained))
+    assert follow_image(live_app, made_id).state == "waiting"  # looked: not made yet
+    live = model_page(trained["project_id"], trained["id"], "/live.json")
+
+    def status_reads() -> int:
+        return len([r for r in fake_api.fake.received if r.path.startswith("/v2/status/")])
+
+    before = status_reads()
+    assert live_client.get(live).get_json()["gallery"][0]["state"] == "asked"
+    assert status_reads() == before  # not due yet: the page asks Bria nothing
+
+    bria.generation_endpoints.seconds = 0
+    make_due(live_app, f"generation:{made_id}")
+    [item] = live_client.get(live).get_json()["gallery"]  # no job consumer is running
+    assert (item["id"], item["state"]) == (made_id, "completed")
+    assert status_reads() == before + 1
+    assert services(live_app).jobs.queue.get(f"generation:{made_id}").state == "done"
+    assert live_client.get(live).get_json()["gallery"][0]["state"] == "completed"
+    assert status_reads() == before + 1
+
+
 # -- what Bria says of it after -----------------------------------------------------------
 
 

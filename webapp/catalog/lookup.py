@@ -26,9 +26,16 @@ class Unreadable(Exception):
         self.thing = thing
 
 
-def project_of(project_id: int) -> dict[str, Any]:
+#: How old the project may be where it is only the setting of what a script refreshes
+#: (a model page's live state): the page itself read it when it was opened.
+CONTEXT_MAX_AGE_SECONDS = 300.0
+
+
+def project_of(project_id: int, max_age: float | None = None) -> dict[str, Any]:
+    """The project, read at most `max_age` seconds ago (its own page's freshness unless
+    said)."""
     try:
-        return services().get(ProjectSnapshot).project(project_id)[0]
+        return services().get(ProjectSnapshot).project(project_id, max_age)[0]
     except BriaError as error:
         raise Unreadable(error) from None
 

@@ -118,9 +118,24 @@ def keep_asked(
                 )
             ).inserted_primary_key[0]
         )
-        svc.jobs.add(db, f"generation:{made_id}", FOLLOW, {"generation": made_id})
-    svc.jobs.wake(f"generation:{made_id}")
+        svc.jobs.add(db, follow_key(made_id), FOLLOW, {"generation": made_id})
+    svc.jobs.wake(follow_key(made_id))
     return made_id
+
+
+def follow_key(made_id: int) -> str:
+    """The work that follows one image until it is made and kept."""
+    return f"generation:{int(made_id)}"
+
+
+def look_while_open(svc: Services, model_id: int) -> None:
+    """While someone has the model's page open, each image being made is looked at as
+    soon as its next look is due, in the page's own request: it is on the page within
+    a poll of Bria saying it is made, not a scheduler's tick later. With no page open,
+    the job runner looks, at the same pace."""
+    for made in gallery(svc, model_id):
+        if not made.ended:
+            svc.jobs.run_if_due(follow_key(made.id))
 
 
 def gallery(svc: Services, model_id: int, limit: int = 60) -> list[Made]:

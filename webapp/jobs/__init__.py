@@ -39,7 +39,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from webapp.database.engine import UNAVAILABLE, db_now, insert_unless_present
 from webapp.database.tables import job_consumers
-from webapp.jobs.work import Work, WorkQueue
+from webapp.jobs.work import WAITING, Work, WorkQueue
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -215,6 +215,17 @@ class Jobs:
         """Claim `key` if it is due, run it once, and record how it ended."""
         with self._context():
             self._run_once(key)
+
+    def run_if_due(self, key: str) -> bool:
+        """Run `key` in this thread if it is waiting and due (no run holds it): for a page
+        someone has open, which need not wait for the next wake (huey's scheduler looks
+        once a second, on top of the time asked for). True when it ran. The lease keeps
+        it to one run, whoever else is asking; a consumer's wake finds nothing to do."""
+        work = self.queue.get(key)
+        if work is None or work.state != WAITING or work.not_before > self.queue.now():
+            return False
+        self._run_once(key)
+        return True
 
     def _run_once(self, key: str) -> None:
         current = self.queue.get(key)

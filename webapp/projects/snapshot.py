@@ -219,18 +219,19 @@ class ProjectSnapshot:
             projects = [json.loads(body) for (body,) in bodies]
         return ListPage(projects, total, matching, page, pages, freshness, filters)
 
-    def project(self, project_id: int) -> tuple[Project, Freshness]:
-        """A project read from Bria at most `project_ttl` seconds ago, or as last read
-        when Bria cannot be asked. Raises `BriaNotFound`, or the problem when the app
-        has never seen the project."""
+    def project(self, project_id: int, max_age: float | None = None) -> tuple[Project, Freshness]:
+        """A project read from Bria at most `max_age` seconds ago (`project_ttl` unless
+        said), or as last read when Bria cannot be asked. Raises `BriaNotFound`, or the
+        problem when the app has never seen the project."""
         key = f"project:{int(project_id)}"
         now = self.now()
+        max_age = self.project_ttl if max_age is None else max_age
         # The list's time first: a list read writes its rows, then its time, so rows are
         # there for any time seen here (read in the other order, a read finishing in
         # between would look fresh with its rows missing).
         listed_at = self.reads.last_success(LIST_KEY)
         kept = self._kept(project_id)
-        if kept is not None and kept[1] >= now - self.project_ttl:
+        if kept is not None and kept[1] >= now - max_age:
             return kept[0], Freshness(kept[1], now)
         if kept is None and listed_at is not None and listed_at >= now - self.ttl:
             # Not in a list read a moment ago: no request of the budget is spent on an
@@ -240,7 +241,7 @@ class ProjectSnapshot:
             self.reads.read(
                 key,
                 lambda began_at: self._read_one(project_id),
-                fresh_after=now - self.project_ttl,
+                fresh_after=now - max_age,
             )
         except BriaNotFound:
             self.forget(project_id)

@@ -16,7 +16,13 @@ from werkzeug.wrappers import Response
 
 from webapp.bria.errors import BriaError
 from webapp.catalog.datasets import DatasetRecords
-from webapp.catalog.lookup import Unreadable, dataset_of, model_of, project_of
+from webapp.catalog.lookup import (
+    CONTEXT_MAX_AGE_SECONDS,
+    Unreadable,
+    dataset_of,
+    model_of,
+    project_of,
+)
 from webapp.catalog.models import Event, ModelRecords
 from webapp.datasets.forms import ConfirmForm
 from webapp.datasets.health import health_of
@@ -111,7 +117,9 @@ def _state(
     """What the page shows and its script refreshes."""
     model_id = int(model["id"])
     timeline = svc.get(ModelRecords).timeline(model_id)
-    version = _training_version(svc, project, model)
+    # An ended training's progress is how long it ran: no need to read its dataset.
+    ended = model.get("status") in rules.ENDED
+    version = project.get("training_version") if ended else _training_version(svc, project, model)
     now = freshness.now if freshness.now is not None else svc.reads.now()
     return {
         "timeline": timeline,
@@ -134,8 +142,9 @@ def live(project_id: int, model_id: int) -> Response:
     """What the model page's script refreshes: the status (with how old it is), the
     timeline, the time so far, and the state of each image asked for."""
     svc = services()
-    project = project_of(project_id)
+    project = project_of(project_id, max_age=CONTEXT_MAX_AGE_SECONDS)
     model, freshness = model_of(project_id, model_id)
+    generation.look_while_open(svc, model_id)
     state = _state(svc, project, model, freshness)
     progress: Progress = state["progress"]
     answer = jsonify(
