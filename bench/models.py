@@ -108,6 +108,8 @@ class Following:
     with_people_per_minute: float
     smallest_gap: float
     pages: Latencies
+    #: One page each for `people` asked in the same instant, before the crowd reads on.
+    burst: Latencies
 
 
 def following(
@@ -118,8 +120,9 @@ def following(
     follower_seconds: float = 140.0,
 ) -> Following:
     """`models` in training, followed by the app; first alone for `follower_seconds` (more
-    than the two minutes between its reads), then with `people` reading model pages for
-    `seconds` (a page, a second's pause, another page)."""
+    than the two minutes between its reads), then `people` opening a model page in the
+    same instant, then reading model pages for `seconds` (a page, a second's pause,
+    another page), each starting within the first second."""
     with (
         stack.fake_api(0.0, "--light", "--training-seconds", "100000") as api,
         stack.app_against(api, SERVED, BRIA_REQUESTS_PER_MINUTE=str(requests_per_minute)) as app,
@@ -133,12 +136,14 @@ def following(
         # minutes (the follower's pace in its first hour of training).
         alone = model_reads(api, started + 10, time.time())
         with_people_since = time.time()
+        burst = _all_at_once(app.url, [f"/projects/{project_id}/models/{m}" for m in made], people)
         stop = threading.Event()
         pages = Latencies([])
         lock = threading.Lock()
 
         def person() -> None:
             browser = Browser(app.url)
+            stop.wait(random.uniform(0, 1.0))  # people come and go, each at their own pace
             while not stop.is_set():
                 path = f"/projects/{project_id}/models/{random.choice(made)}"
                 began = time.perf_counter()
@@ -167,7 +172,32 @@ def following(
         sum(map(len, together.values())) * 60 / seconds,
         smallest_gap(everything),
         pages,
+        burst,
     )
+
+
+def _all_at_once(base_url: str, paths: list[str], people: int) -> Latencies:
+    """`people` model pages asked for in the same instant (a meeting where everyone opens
+    the link): how long the last of them waits."""
+    found = Latencies([])
+    ready = threading.Barrier(people)
+    lock = threading.Lock()
+
+    def one(path: str) -> None:
+        browser = Browser(base_url)
+        ready.wait()
+        began = time.perf_counter()
+        status, _, _ = browser.request("GET", path)
+        with lock:
+            found.samples.append(time.perf_counter() - began)
+            found.failures += status != 200
+
+    threads = [threading.Thread(target=one, args=(random.choice(paths),)) for _ in range(people)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return found
 
 
 @dataclass
@@ -177,9 +207,11 @@ class Generated:
     delays: Latencies
 
 
-def generated(requests_per_minute: int, images: int) -> Generated:
-    """Images asked for one after another from a model page that stays open (its script
-    asks the app every half second, as `static/models.js` does); the fake makes each in 3 s."""
+def generated(requests_per_minute: int, images: int, every: float = 0.0) -> Generated:
+    """Images asked for from a model page that stays open (its script asks the app every
+    half second, as `static/models.js` does), one after another or one every `every`
+    seconds (within a budget as tight as the free plan's, asking faster spends it on
+    the asking: the next look waits for the budget); the fake makes each in 3 s."""
     made_in = 3.0
     with (
         stack.fake_api(0.0, "--training-seconds", "0", "--generation-seconds", str(made_in)) as api,
@@ -200,6 +232,7 @@ def generated(requests_per_minute: int, images: int) -> Generated:
                 raise RuntimeError(f"the prompt answered {status}")
             made_id = int((headers.get("Location") or "").rsplit("generated-", 1)[1])
             ready_at = _generate_time(api, asked) + made_in
+            next_at = time.monotonic() + every
             deadline = time.monotonic() + 300
             while time.monotonic() < deadline:
                 _, _, answer = browser.request("GET", page + "/live.json")
@@ -209,6 +242,7 @@ def generated(requests_per_minute: int, images: int) -> Generated:
                 time.sleep(0.5)
             else:
                 delays.failures += 1
+            time.sleep(max(0.0, next_at - time.monotonic()))
     return Generated(requests_per_minute, delays)
 
 
