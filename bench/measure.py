@@ -56,6 +56,13 @@ class Browser:
             self._cookies[name] = value
         return response.status, response.headers, data
 
+    def idle(self, seconds: float) -> None:
+        """Wait, as a person does between pages. nginx closes a connection left idle
+        for 15 s; a browser opens a new one for the next page, and so does this."""
+        time.sleep(seconds)
+        if seconds > 0:
+            self._connection.close()
+
     def fetch(self, url: str) -> bytes:
         parts = urlsplit(url)
         status, _, data = self.request(

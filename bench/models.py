@@ -242,7 +242,7 @@ def generated(requests_per_minute: int, images: int, every: float = 0.0) -> Gene
                 time.sleep(0.5)
             else:
                 delays.failures += 1
-            time.sleep(max(0.0, next_at - time.monotonic()))
+            browser.idle(max(0.0, next_at - time.monotonic()))
     return Generated(requests_per_minute, delays)
 
 

@@ -139,7 +139,15 @@ def app_against(api_base_url: str, model: Model, **settings: str) -> Iterator[Se
 def floor_against(api_base_url: str, model: Model) -> Iterator[Served]:
     """`bench.floor`: the least a create can cost with this server, Flask and `requests`.
 
-    It is served as the app is, so that the comparison is of the app's own work."""
-    env = {"BRIA_API_TOKEN": TOKEN, "BRIA_API_BASE_URL": api_base_url}
-    log = LOGS / f"floor-{model.front}.log"
-    yield from _serve(model, "bench.floor:app", env, "/healthz", log)
+    It is served as the app is, so that the comparison is of the app's own work (with an
+    instance of its own: the server's start builds the app once, and checks its database)."""
+    with tempfile.TemporaryDirectory(prefix="bench-floor-") as instance:
+        env = {
+            "BRIA_API_TOKEN": TOKEN,
+            "BRIA_API_BASE_URL": api_base_url,
+            "WEBAPP_INSTANCE_PATH": instance,
+            "SECRET_KEY": "bench-secret-0123456789",
+        }
+        migrate(env)
+        log = LOGS / f"floor-{model.front}.log"
+        yield from _serve(model, "bench.floor:app", env, "/healthz", log)
