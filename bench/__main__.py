@@ -32,7 +32,7 @@ from bench.stack import Model
 README = Path(__file__).resolve().parent.parent / "README.md"
 BEFORE = Model("gunicorn alone, 16 threads", "none", 16)
 THREADS = Model("gunicorn alone, 64 threads", "none", 64)
-CHOSEN = Model("nginx + gunicorn, 64 threads", "nginx", 64)
+CHOSEN = stack.MAKE_SERVE
 MODELS = [BEFORE, THREADS, CHOSEN]
 
 

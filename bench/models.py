@@ -23,7 +23,6 @@ from bench import measure, stack
 from bench.measure import Browser, Latencies
 from bench.uploads import noise_jpeg, numbered
 
-SERVED = stack.Model("nginx + gunicorn", "nginx", 64)
 _MODEL_PATH = re.compile(r"^/v1/tailored-gen/models/(\d+)$")
 _HIDDEN = re.compile(r'<input type="hidden" name="([a-z_]+)" value="([^"]*)">')
 
@@ -125,7 +124,7 @@ def following(
     another page), each starting within the first second."""
     with (
         stack.fake_api(0.0, "--light", "--training-seconds", "100000") as api,
-        stack.app_against(api, SERVED, BRIA_REQUESTS_PER_MINUTE=str(requests_per_minute)) as app,
+        stack.app_at_budget(api, requests_per_minute) as app,
     ):
         project_id, dataset_id = completed_dataset(api, "Benchmark models")
         made = models_training(api, dataset_id, models)
@@ -215,7 +214,7 @@ def generated(requests_per_minute: int, images: int, every: float = 0.0) -> Gene
     made_in = 3.0
     with (
         stack.fake_api(0.0, "--training-seconds", "0", "--generation-seconds", str(made_in)) as api,
-        stack.app_against(api, SERVED, BRIA_REQUESTS_PER_MINUTE=str(requests_per_minute)) as app,
+        stack.app_at_budget(api, requests_per_minute) as app,
     ):
         project_id, dataset_id = completed_dataset(api, "Benchmark generation")
         (model_id,) = models_training(api, dataset_id, 1)

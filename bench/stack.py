@@ -14,7 +14,7 @@ import sys
 import tempfile
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +32,10 @@ class Model:
     name: str
     front: str  # "nginx" (deploy/serve, as `make serve`) or "none" (gunicorn alone)
     threads: int
+
+
+#: The app as `make serve` runs it: nginx in front of gunicorn, 64 threads a worker.
+MAKE_SERVE = Model("nginx + gunicorn, 64 threads", "nginx", 64)
 
 
 @dataclass(frozen=True)
@@ -133,6 +137,11 @@ def app_against(api_base_url: str, model: Model, **settings: str) -> Iterator[Se
         migrate(env)
         log = LOGS / f"app-{model.front}-{model.threads}.log"
         yield from _serve(model, "webapp:create_app()", env, "/healthz", log)
+
+
+def app_at_budget(api_base_url: str, requests_per_minute: int) -> AbstractContextManager[Served]:
+    """The app as `make serve` runs it, against `api_base_url`, with this request budget."""
+    return app_against(api_base_url, MAKE_SERVE, BRIA_REQUESTS_PER_MINUTE=str(requests_per_minute))
 
 
 @contextmanager

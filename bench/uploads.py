@@ -197,11 +197,7 @@ def big_upload(files: int, requests_per_minute: int) -> BigUpload:
     contents = [numbered(jpeg, n) for n in range(files)]
     with (
         stack.fake_api(0.3, "--light") as api,
-        stack.app_against(
-            api,
-            stack.Model("nginx + gunicorn", "nginx", 64),
-            BRIA_REQUESTS_PER_MINUTE=str(requests_per_minute),
-        ) as app,
+        stack.app_at_budget(api, requests_per_minute) as app,
     ):
         project_id, dataset_id = dataset_at(api, "Benchmark uploads")
         page = f"/projects/{project_id}/datasets/{dataset_id}"
@@ -274,11 +270,7 @@ def pacing(images: int, requests_per_minute: int) -> Pacing:
     picture = noise_jpeg(0, side=1024)
     with (
         stack.fake_api(0.3, "--light") as api,
-        stack.app_against(
-            api,
-            stack.Model("nginx + gunicorn", "nginx", 64),
-            BRIA_REQUESTS_PER_MINUTE=str(requests_per_minute),
-        ) as app,
+        stack.app_at_budget(api, requests_per_minute) as app,
     ):
         project_id, dataset_id = dataset_at(api, "Benchmark pacing")
         before = time.time()
