@@ -13,11 +13,10 @@ import base64
 import json
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
@@ -27,6 +26,7 @@ from tests.browser.steps import AXE, unique
 from tests.support.apps import live
 from tests.support.jobs import consumer_running
 from tests.support.live_server import LiveServer
+from tests.support.waiting import poll
 from webapp.catalog.models import ModelRecords
 from webapp.generation import service as generation
 from webapp.projects.snapshot import ProjectSnapshot
@@ -43,7 +43,6 @@ GENERATED = 20_000
 #: Far enough ahead that a held training or image never ends while a test runs.
 A_LONG_TIME = 10**7
 SCHEMA = json.dumps({"subject": "", "setting": "", "style": ""})
-Value = TypeVar("Value")
 
 
 @contextmanager
@@ -197,23 +196,13 @@ def assert_accessible(page: Page, what: str) -> None:
 # -- what the app knows ----------------------------------------------------------------
 
 
-def poll(condition: Callable[[], Value], seconds: float = FOLLOWED / 1000, what: str = "") -> Value:
-    """Until `condition()` is true (its value), or fail after `seconds`."""
-    deadline = time.monotonic() + seconds
-    while True:
-        value = condition()
-        if value:
-            return value
-        assert time.monotonic() < deadline, f"{what or 'it'} did not happen in {seconds:g} s"
-        time.sleep(0.05)
-
-
 def seen(server: LiveServer, model_id: int, status: str) -> None:
     """Wait until the app has seen the model in `status` (its follower wrote it down)."""
     records = services(server).get(ModelRecords)
     poll(
         lambda: any(e.status == status for e in records.timeline(model_id)),
-        what=f"model {model_id} seen {status}",
+        FOLLOWED / 1000,
+        f"model {model_id} seen {status}",
     )
 
 
@@ -225,7 +214,11 @@ def made(server: LiveServer, made_id: int) -> generation.Made:
 
 def image_kept(server: LiveServer, made_id: int) -> None:
     """Wait until the app has fetched and kept the image."""
-    poll(lambda: made(server, made_id).state == generation.COMPLETED, what=f"image {made_id}")
+    poll(
+        lambda: made(server, made_id).state == generation.COMPLETED,
+        FOLLOWED / 1000,
+        f"image {made_id}",
+    )
 
 
 def hold_training(server: LiveServer, model_id: int) -> None:

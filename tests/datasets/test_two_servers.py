@@ -18,10 +18,11 @@ from sqlalchemy import select
 
 from tests.conftest import TOKEN, prepare_database
 from tests.images import pictures
-from tests.images.flows import dataset_at, poll, posted_names
+from tests.images.flows import dataset_at, posted_names
 from tests.support.fake_api import FakeBriaServer
 from tests.support.pages import hidden_inputs, soup
 from tests.support.processes import gunicorn_servers, job_consumer
+from tests.support.waiting import poll
 from webapp.database.engine import make_engine
 from webapp.database.tables import blobs, uploads
 

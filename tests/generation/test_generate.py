@@ -17,7 +17,8 @@ from tests.support.fake_api import FakeBriaServer, Scripted
 from tests.support.jobs import consumer_running
 from tests.support.pages import field_errors, follow, main_text, soup
 from tests.support.training import model_page
-from tests.training.flows import make_due, poll, send_form, services
+from tests.support.waiting import poll
+from tests.training.flows import make_due, send_form, services
 from webapp.database.tables import generations
 from webapp.generation import service, tasks
 from webapp.ledger.activity import Activity

@@ -7,8 +7,7 @@ import base64
 import io
 import json
 import re
-import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from flask import Flask
@@ -142,17 +141,6 @@ def paused_for(app: Flask) -> float:
     with svc.engine.connect() as db:
         until = db.execute(select(budget_gate.c.paused_until)).scalar()
     return 0.0 if until is None else until - svc.jobs.queue.now()
-
-
-def poll(condition: Callable[[], Any], seconds: float = 20.0, what: str = "it") -> Any:
-    """Until `condition()` is true (its value), or fail after `seconds`."""
-    deadline = time.monotonic() + seconds
-    while True:
-        value = condition()
-        if value:
-            return value
-        assert time.monotonic() < deadline, f"{what} did not happen in {seconds:g} s"
-        time.sleep(0.02)
 
 
 def posted_names(received: list[Any]) -> list[str]:

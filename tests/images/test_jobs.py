@@ -21,7 +21,6 @@ from tests.images.flows import (
     make_due,
     page_of,
     paused_for,
-    poll,
     posted_names,
     run_jobs,
     services,
@@ -32,6 +31,7 @@ from tests.support.apps import TOKEN, dispose, make_app
 from tests.support.fake_api import AS_THE_API_WOULD, Scripted
 from tests.support.jobs import consumer_running
 from tests.support.pages import follow, hidden_inputs, main_text, soup
+from tests.support.waiting import poll
 from webapp.bria.errors import BriaNotSent
 from webapp.database.tables import refreshes
 from webapp.database.tables import work as work_table

@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -20,6 +19,7 @@ from tests.support.apps import prepare_database
 from tests.support.jobs import consumer_running
 from tests.support.processes import ROOT, environment, free_port, job_consumer, running
 from tests.support.scripted import scripted_services
+from tests.support.waiting import poll
 from webapp.bria.errors import budget_spent
 from webapp.database.tables import work as work_table
 from webapp.jobs import FIRST_RETRY_SECONDS, Fail, Retry
@@ -40,13 +40,6 @@ def due_now(svc, key: str) -> None:
     """Move a row's time to now, as if its wait had passed."""
     with svc.engine.begin() as db:
         db.execute(update(work_table).where(work_table.c.key == key).values(not_before=0))
-
-
-def until(condition, seconds: float = 20, what: str = "it") -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, f"{what} did not happen in {seconds} s"
-        time.sleep(0.02)
 
 
 def test_work_is_claimed_by_one_run_however_many_try_at_once(svc):
@@ -167,7 +160,7 @@ def test_the_sweep_wakes_work_whose_wake_was_lost(svc):
     with consumer_running(svc.jobs):
         assert svc.jobs.sweep() == 1
         assert done.wait(10)
-        until(lambda: svc.jobs.queue.get("lost:1").state == DONE, what="the run")
+        poll(lambda: svc.jobs.queue.get("lost:1").state == DONE, what="the run")
 
 
 def test_a_starting_consumer_wakes_work_not_due_yet_when_it_falls_due(svc):
@@ -184,7 +177,7 @@ def test_a_starting_consumer_wakes_work_not_due_yet_when_it_falls_due(svc):
     assert svc.jobs.queue.due() == []
     assert sorted(key for key, _ in svc.jobs.queue.upcoming()) == ["soon:1", "soon:2"]
     with consumer_running(svc.jobs):
-        until(lambda: len(ran_at) == 2, seconds=15, what="both runs when due")
+        poll(lambda: len(ran_at) == 2, seconds=15, what="both runs when due")
     assert all(due_at <= at <= due_at + 5 for at in ran_at)
     assert svc.jobs.queue.upcoming() == []
 
@@ -196,7 +189,7 @@ def test_healthz_says_whether_a_consumer_is_alive_and_how_much_waits(app):
     jobs.submit("jobs.check:health", "jobs.check")  # no consumer: it waits
     assert client.get("/healthz").get_json()["jobs"] == {"consumer": "not running", "waiting": 1}
     with consumer_running(jobs):
-        until(
+        poll(
             lambda: (
                 client.get("/healthz").get_json()["jobs"] == {"consumer": "running", "waiting": 0}
             ),
@@ -246,12 +239,12 @@ def test_work_interrupted_by_kill_9_is_done_after_a_restart(tmp_path, database_u
     jobs = app.extensions["webapp"].jobs
     try:
         with step_consumer(env, tmp_path / "first.log") as first:
-            until(lambda: len(job_app.runs(folder)) == 1, what="the first run's start")
+            poll(lambda: len(job_app.runs(folder)) == 1, what="the first run's start")
             first.send_signal(signal.SIGKILL)
             first.wait()
         (folder / "hold").unlink()
         with step_consumer(env, tmp_path / "second.log") as second:
-            until(lambda: jobs.queue.get("step:1").state == DONE, seconds=30, what="the rerun")
+            poll(lambda: jobs.queue.get("step:1").state == DONE, seconds=30, what="the rerun")
     finally:
         app.extensions["webapp"].engine.dispose()
     lines = job_app.runs(folder)
@@ -279,7 +272,7 @@ def test_work_asked_for_on_one_server_runs_once_on_a_consumer_of_another_through
             consumers = [first, second]
             for number in range(5):
                 jobs.submit(f"step:{number}", job_app.STEP, {"folder": str(folder)})
-            until(
+            poll(
                 lambda: all(jobs.queue.get(f"step:{n}").state == DONE for n in range(5)),
                 what="five runs on the other server",
             )

@@ -10,14 +10,14 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select, update
 
-from tests.images.flows import make_due, poll, services
+from tests.images.flows import make_due, services
 from tests.support.pages import hidden_inputs
 from tests.support.training import model_page
 from webapp.catalog.models import ModelRecords
 from webapp.database.tables import model_events, refreshes, work
 from webapp.training.service import FOLLOW
 
-__all__ = ["make_due", "poll", "services"]
+__all__ = ["make_due", "services"]
 
 
 def send_form(client: FlaskClient, page: str, target: str | None = None, **fields: Any) -> Any:

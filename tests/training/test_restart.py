@@ -18,7 +18,8 @@ from flask import Flask
 from tests.conftest import dispose, make_app
 from tests.support.processes import job_consumer
 from tests.support.training import completed_dataset_at, model_at, model_page
-from tests.training.flows import events, follow_key, poll, send_form, services, start
+from tests.support.waiting import poll
+from tests.training.flows import events, follow_key, send_form, services, start
 from webapp.generation import service as generation
 from webapp.sandbox import FakeBria
 

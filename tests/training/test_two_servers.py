@@ -23,7 +23,8 @@ from tests.support.fake_api import FakeBriaServer
 from tests.support.pages import soup
 from tests.support.processes import gunicorn_servers, job_consumer
 from tests.support.training import TeamChat, completed_dataset_at, model_at, model_page, set_status
-from tests.training.flows import follow_key, model_gets, poll, services
+from tests.support.waiting import poll
+from tests.training.flows import follow_key, model_gets, services
 from webapp.database.tables import model_events, refreshes, work
 from webapp.training.service import FOLLOW
 from webapp.training.tasks import WEBHOOK
